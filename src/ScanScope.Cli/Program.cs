@@ -1,0 +1,4 @@
+using System.CommandLine;
+using ScanScope.Cli;
+
+return Cli.Run(args);

@@ -1,0 +1,16 @@
+using ScanScope.Packets;
+
+namespace ScanScope.Capture;
+
+/// <summary>
+/// Hands out the IPv4 TCP packets of one capture in file order, skipping and counting the rest
+/// (like <c>TarReader.GetNextEntry</c>: the next record, or false when done).
+/// </summary>
+public interface IPacketReader : IDisposable
+{
+    /// <summary>What was read and skipped so far.</summary>
+    CaptureCounters Counters { get; }
+
+    /// <summary>Reads the next IPv4 TCP packet; false at the end of the capture.</summary>
+    bool TryRead(out PacketRecord packet);
+}
