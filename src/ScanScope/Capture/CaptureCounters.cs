@@ -22,6 +22,18 @@ public sealed class CaptureCounters
     /// <summary>Latest record timestamp (ns), or <see cref="long.MinValue"/> when none.</summary>
     public long LastTimestampNs { get; set; } = long.MinValue;
 
+    /// <summary>Bytes of the input files consumed (compressed bytes for .gz/.zst), for progress.</summary>
+    public long SourceBytes { get; set; }
+
+    /// <summary>Files read (1 for one reader; the sum after <see cref="Merge"/>).</summary>
+    public int Files { get; set; } = 1;
+
+    /// <summary>
+    /// The first damaged record skipped, as "FILE: byte N: problem", or null when none was
+    /// (with <see cref="CaptureReadOptions.Strict"/> the reader throws instead).
+    /// </summary>
+    public string? FirstDamage { get; set; }
+
     /// <summary>Records per link type.</summary>
     public Dictionary<LinkType, long> LinkTypes { get; } = [];
 
@@ -30,6 +42,15 @@ public sealed class CaptureCounters
 
     /// <summary>Counts one skipped record.</summary>
     public void Skip(SkipReason reason) => _skipped[(int)reason]++;
+
+    /// <summary>Counts <paramref name="count"/> records of <paramref name="linkType"/>.</summary>
+    public void AddLinkType(LinkType linkType, long count)
+    {
+        if (count != 0)
+        {
+            LinkTypes[linkType] = LinkTypes.GetValueOrDefault(linkType) + count;
+        }
+    }
 
     /// <summary>All skipped records.</summary>
     public long TotalSkipped => _skipped.Sum();
@@ -41,6 +62,9 @@ public sealed class CaptureCounters
         Records += other.Records;
         Bytes += other.Bytes;
         Packets += other.Packets;
+        SourceBytes += other.SourceBytes;
+        Files += other.Files;
+        FirstDamage ??= other.FirstDamage;
         FirstTimestampNs = Math.Min(FirstTimestampNs, other.FirstTimestampNs);
         LastTimestampNs = Math.Max(LastTimestampNs, other.LastTimestampNs);
         for (var i = 0; i < _skipped.Length; i++)
@@ -50,7 +74,7 @@ public sealed class CaptureCounters
 
         foreach (var (link, n) in other.LinkTypes)
         {
-            LinkTypes[link] = LinkTypes.GetValueOrDefault(link) + n;
+            AddLinkType(link, n);
         }
     }
 }

@@ -1,23 +1,204 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
 namespace ScanScope.Capture;
 
 /// <summary>Opens a capture file of any supported format.</summary>
+/// <remarks>
+/// The format is found from the first bytes, never from the file name: classic pcap (four
+/// magics), pcapng, and either of them compressed with gzip or zstd. Each reader owns its file and
+/// buffers, so readers of different files run in parallel without sharing anything.
+/// </remarks>
 public static class CaptureReader
 {
+    private static readonly byte[] GzipMagic = [0x1F, 0x8B];
+    private static readonly byte[] ZstdMagic = [0x28, 0xB5, 0x2F, 0xFD];
+
     /// <summary>Opens <paramref name="path"/> ("-" is standard input) and returns its packet reader.</summary>
-    public static IPacketReader Open(string path)
+    public static IPacketReader Open(string path) => Open(path, CaptureReadOptions.Default);
+
+    /// <summary>Opens <paramref name="path"/> ("-" is standard input) with <paramref name="options"/>.</summary>
+    /// <exception cref="CaptureFormatException">The file is empty, cut inside its header, or not a capture.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static IPacketReader Open(string path, CaptureReadOptions options)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var stream = path == "-"
-            ? Console.OpenStandardInput()
-            : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        ArgumentNullException.ThrowIfNull(options);
+        var input = OpenInput(path, options.BufferSize);
         try
         {
-            return new PcapReader(stream, path);
+            return OpenFormat(new ReaderCore(input, path, options));
         }
         catch
         {
-            stream.Dispose();
+            input.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Reads captures from a stream that the reader then owns (a decompressor is added when the bytes are gzip or zstd).</summary>
+    public static IPacketReader Open(Stream stream, string name, CaptureReadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        var input = OpenStream(stream, null, options.BufferSize);
+        try
+        {
+            return OpenFormat(new ReaderCore(input, name, options));
+        }
+        catch
+        {
+            input.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The timestamp (ns) of the first record of <paramref name="path"/>, or null when it has none or cannot be read.</summary>
+    public static long? FirstTimestamp(string path)
+    {
+        try
+        {
+            using var reader = Open(path, CaptureReadOptions.Default with { BufferSize = 1 << 16 });
+            reader.TryRead(out _);
+            var first = reader.Counters.FirstTimestampNs;
+            return first == long.MaxValue ? null : first;
+        }
+        catch (CaptureFormatException)
+        {
+            return null;
+        }
+    }
+
+    private static CaptureBuffer OpenInput(string path, int size)
+    {
+        if (path == "-")
+        {
+            return OpenStream(Console.OpenStandardInput(), null, size);
+        }
+
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        try
+        {
+            Span<byte> magic = stackalloc byte[4];
+            var n = RandomAccess.Read(handle, magic, 0);
+            if (IsCompressed(magic[..n]))
+            {
+                var file = new FileStream(handle, FileAccess.Read, 1 << 20);
+                return Decompressing(file, file, size, magic[..n]);
+            }
+
+            return new CaptureBuffer(handle, size);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static CaptureBuffer OpenStream(Stream stream, Stream? source, int size)
+    {
+        var raw = new CaptureBuffer(stream, source, size);
+        var magic = raw.Peek(4);
+        if (!IsCompressed(magic))
+        {
+            return raw;
+        }
+
+        // The magic is already in the window: hand the decompressor a stream that replays it.
+        var replay = new ReplayStream(raw.Buffer.AsSpan(raw.Start, raw.Available).ToArray(), stream);
+        return Decompressing(replay, null, size, magic);
+    }
+
+    private static bool IsCompressed(ReadOnlySpan<byte> magic) => magic.StartsWith(GzipMagic) || magic.StartsWith(ZstdMagic);
+
+    private static CaptureBuffer Decompressing(Stream compressed, Stream? source, int size, ReadOnlySpan<byte> magic)
+    {
+        var gzip = magic.StartsWith(GzipMagic);
+        Stream decompressor = gzip
+            ? new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false)
+            : new ZstdSharp.DecompressionStream(compressed, 1 << 20, checkEndOfStream: true, leaveOpen: false);
+        return new CaptureBuffer(decompressor, source, size) { Compression = gzip ? "gzip" : "zstd" };
+    }
+
+    private static IPacketReader OpenFormat(ReaderCore core)
+    {
+        var input = core.Input;
+        var head = input.Peek(4);
+        if (head.Length < 4)
+        {
+            core.CheckInputError();
+            if (input.Error is not null)
+            {
+                CaptureFormatException.Throw(core.Path, 0, input.Error);
+            }
+
+            CaptureFormatException.Throw(core.Path, head.Length, head.Length == 0 ? "empty file" : $"file ends after {head.Length} bytes, inside the capture header");
+        }
+
+        var magic = BinaryPrimitives.ReadUInt32LittleEndian(head);
+        if (magic == PcapNgReader.SectionHeaderType)
+        {
+            return new PcapNgReader(core);
+        }
+
+        if (magic is PcapWriter.MicrosecondMagic or PcapWriter.NanosecondMagic or 0xD4C3B2A1 or 0x4D3CB2A1)
+        {
+            return new PcapReader(core);
+        }
+
+        var what = IsCompressed(head) ? "compressed twice" : "not a pcap or pcapng capture";
+        throw new CaptureFormatException(core.Path, 0, $"{what} (starts with {Convert.ToHexString(head)})");
+    }
+
+    /// <summary>Replays bytes already read from a non-seekable stream, then goes on with the stream.</summary>
+    private sealed class ReplayStream(byte[] prefix, Stream inner) : Stream
+    {
+        private int _at;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_at < prefix.Length)
+            {
+                var n = Math.Min(buffer.Length, prefix.Length - _at);
+                prefix.AsSpan(_at, n).CopyTo(buffer);
+                _at += n;
+                return n;
+            }
+
+            return inner.Read(buffer);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 }

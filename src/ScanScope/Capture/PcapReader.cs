@@ -4,113 +4,213 @@ using ScanScope.Packets;
 namespace ScanScope.Capture;
 
 /// <summary>Reads classic pcap files: microsecond and nanosecond magics, both byte orders.</summary>
+/// <remarks>
+/// Records are parsed in place from a large read window (<see cref="CaptureBuffer"/>): no read
+/// call and no allocation per record. A record longer than the snap length (or 256 KiB) is
+/// damage: it is skipped and reading resumes at the next offset where two consecutive plausible
+/// record headers start (or the last one ends exactly at the end of the file).
+/// </remarks>
 public sealed class PcapReader : IPacketReader
 {
-    private const int GlobalHeaderLength = 24;
-    private const int RecordHeaderLength = 16;
-    private readonly Stream _stream;
-    private readonly string _path;
+    /// <summary>Length of the pcap global header.</summary>
+    public const int GlobalHeaderLength = 24;
+
+    /// <summary>Length of a pcap record header.</summary>
+    public const int RecordHeaderLength = 16;
+
+    /// <summary>Largest record accepted whatever the snap length says (libpcap's largest snap length).</summary>
+    public const uint MaxRecordLength = 262144;
+
+    private const uint ByteSwappedMicrosecondMagic = 0xD4C3B2A1;
+    private const uint ByteSwappedNanosecondMagic = 0x4D3CB2A1;
+    private const long ResyncWindowSeconds = 7 * 86400;
+
+    private readonly ReaderCore _core;
+    private readonly CaptureBuffer _in;
     private readonly bool _swap;
     private readonly bool _nanoseconds;
     private readonly LinkType _linkType;
-    private readonly uint _snapLength;
-    private byte[] _buffer = new byte[1 << 16];
-    private long _offset;
+    private readonly uint _recordLimit;
+    private long _lastSeconds = -1;
 
     /// <summary>Opens a pcap stream; reads and checks the global header.</summary>
     public PcapReader(Stream stream, string path)
+        : this(new ReaderCore(new CaptureBuffer(stream ?? throw new ArgumentNullException(nameof(stream)), null, 1 << 20), path, CaptureReadOptions.Default))
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        _stream = stream;
-        _path = path;
-        Span<byte> header = stackalloc byte[GlobalHeaderLength];
-        var got = stream.ReadAtLeast(header, GlobalHeaderLength, throwOnEndOfStream: false);
-        if (got == 0)
+    }
+
+    internal PcapReader(ReaderCore core)
+    {
+        _core = core;
+        _in = core.Input;
+        var path = core.Path;
+        if (!_in.Ensure(GlobalHeaderLength))
         {
-            CaptureFormatException.Throw(path, 0, "empty file, no pcap header");
+            _core.CheckInputError();
+            if (_in.Available == 0)
+            {
+                CaptureFormatException.Throw(path, 0, "empty file, no pcap header");
+            }
+
+            CaptureFormatException.Throw(path, _in.Available, $"file ends inside the pcap header ({_in.Available} of {GlobalHeaderLength} bytes)");
         }
 
-        if (got < GlobalHeaderLength)
-        {
-            CaptureFormatException.Throw(path, got, $"file ends inside the pcap header ({got} of 24 bytes)");
-        }
-
+        var header = _in.Buffer.AsSpan(_in.Start, GlobalHeaderLength);
         var magic = BinaryPrimitives.ReadUInt32LittleEndian(header);
         (_swap, _nanoseconds) = magic switch
         {
             PcapWriter.MicrosecondMagic => (false, false),
             PcapWriter.NanosecondMagic => (false, true),
-            0xD4C3B2A1 => (true, false),
-            0x4D3CB2A1 => (true, true),
+            ByteSwappedMicrosecondMagic => (true, false),
+            ByteSwappedNanosecondMagic => (true, true),
             _ => throw new CaptureFormatException(path, 0, $"not a pcap file (magic 0x{magic:X8})"),
         };
-        _snapLength = ReadUInt32(header[16..]);
+        SnapLength = ReadUInt32(header[16..]);
         _linkType = (LinkType)(ReadUInt32(header[20..]) & 0xFFFF);
-        _offset = GlobalHeaderLength;
+        _recordLimit = SnapLength is > 0 and < MaxRecordLength ? SnapLength : MaxRecordLength;
+        _in.Start += GlobalHeaderLength;
     }
 
     /// <summary>Link type from the global header.</summary>
     public LinkType LinkType => _linkType;
 
+    /// <summary>Snap length from the global header.</summary>
+    public uint SnapLength { get; }
+
+    /// <summary>True for the nanosecond magic.</summary>
+    public bool Nanoseconds => _nanoseconds;
+
     /// <inheritdoc />
-    public CaptureCounters Counters { get; } = new();
+    public CaptureCounters Counters => _core.Counters;
 
     /// <inheritdoc />
     public bool TryRead(out PacketRecord packet)
     {
-        Span<byte> header = stackalloc byte[RecordHeaderLength];
+        var input = _in;
         while (true)
         {
-            var got = _stream.ReadAtLeast(header, RecordHeaderLength, throwOnEndOfStream: false);
-            if (got == 0)
+            var start = input.Start;
+            if (input.End - start < RecordHeaderLength)
             {
-                packet = default;
-                return false;
+                if (!input.Ensure(RecordHeaderLength))
+                {
+                    if (!EndOfInput(input.Available, RecordHeaderLength, "record header"))
+                    {
+                        packet = default;
+                        return false;
+                    }
+
+                    continue;
+                }
+
+                start = input.Start;
             }
 
-            if (got < RecordHeaderLength)
+            var header = input.Buffer.AsSpan(start, RecordHeaderLength);
+            uint seconds, fraction, captured;
+            if (_swap)
             {
-                CaptureFormatException.Throw(_path, _offset, "file ends inside a record header");
+                seconds = BinaryPrimitives.ReadUInt32BigEndian(header);
+                fraction = BinaryPrimitives.ReadUInt32BigEndian(header[4..]);
+                captured = BinaryPrimitives.ReadUInt32BigEndian(header[8..]);
+            }
+            else
+            {
+                seconds = BinaryPrimitives.ReadUInt32LittleEndian(header);
+                fraction = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+                captured = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
             }
 
-            var seconds = ReadUInt32(header);
-            var fraction = ReadUInt32(header[4..]);
-            var captured = ReadUInt32(header[8..]);
-            if (captured > Math.Max(_snapLength, 262144u))
+            if (captured > _recordLimit)
             {
-                CaptureFormatException.Throw(_path, _offset, $"record length {captured} is beyond the snap length {_snapLength}");
+                _core.Damage(input.OffsetOf(start), $"record length {captured} is beyond the snap length {_recordLimit}");
+                Resync();
+                continue;
             }
 
-            if (captured > _buffer.Length)
+            var length = RecordHeaderLength + (int)captured;
+            if (input.End - start < length)
             {
-                _buffer = new byte[captured];
+                if (!input.Ensure(length))
+                {
+                    EndOfInput(input.Available, length, $"record of {captured} bytes");
+                    continue;
+                }
+
+                start = input.Start;
             }
 
-            var frame = _buffer.AsSpan(0, (int)captured);
-            if (_stream.ReadAtLeast(frame, frame.Length, throwOnEndOfStream: false) < frame.Length)
-            {
-                CaptureFormatException.Throw(_path, _offset, $"file ends inside a record of {captured} bytes");
-            }
-
-            _offset += RecordHeaderLength + captured;
+            input.Start = start + length;
+            _lastSeconds = seconds;
             var ts = (seconds * 1_000_000_000L) + (_nanoseconds ? fraction : fraction * 1000L);
-            Counters.Records++;
-            Counters.Bytes += captured;
-            Counters.FirstTimestampNs = Math.Min(Counters.FirstTimestampNs, ts);
-            Counters.LastTimestampNs = Math.Max(Counters.LastTimestampNs, ts);
-            var reason = PacketParser.TryParse(frame, _linkType, ts, out packet);
-            if (reason == SkipReason.None)
+            _core.Record(_linkType, ts, (int)captured);
+            if (_core.Accept(input.Buffer.AsSpan(start + RecordHeaderLength, (int)captured), _linkType, ts, out packet))
             {
-                Counters.Packets++;
                 return true;
             }
-
-            Counters.Skip(reason);
         }
+    }
+
+    /// <summary>
+    /// The input ended with <paramref name="available"/> of <paramref name="needed"/> bytes: the
+    /// clean end (false), or damage that is counted and consumed (true: read on, which then ends).
+    /// </summary>
+    private bool EndOfInput(int available, int needed, string what)
+    {
+        _core.CheckInputError();
+        if (available == 0)
+        {
+            return false;
+        }
+
+        _core.Damage(_in.Offset, $"file ends inside a {what} ({available} of {needed} bytes)");
+        _in.Start = _in.End;
+        return true;
+    }
+
+    /// <summary>Moves past a damaged record to the next offset where plausible records start.</summary>
+    private void Resync()
+    {
+        var input = _in;
+        input.Start++;
+        while (input.Ensure(RecordHeaderLength))
+        {
+            if (Plausible(input.Buffer.AsSpan(input.Start, RecordHeaderLength), out var captured))
+            {
+                var next = RecordHeaderLength + (int)captured;
+                if (input.Ensure(next + RecordHeaderLength))
+                {
+                    if (Plausible(input.Buffer.AsSpan(input.Start + next, RecordHeaderLength), out _))
+                    {
+                        return;
+                    }
+                }
+                else if (input.Available == next)
+                {
+                    return;
+                }
+            }
+
+            input.Start++;
+        }
+
+        // Nothing plausible up to the end: drop the tail (it is part of the damage already counted).
+        input.Start = input.End;
+    }
+
+    private bool Plausible(ReadOnlySpan<byte> header, out uint captured)
+    {
+        var seconds = ReadUInt32(header);
+        var fraction = ReadUInt32(header[4..]);
+        captured = ReadUInt32(header[8..]);
+        var original = ReadUInt32(header[12..]);
+        return captured <= _recordLimit && captured <= original && original <= MaxRecordLength
+            && fraction < (_nanoseconds ? 1_000_000_000u : 1_000_000u)
+            && (_lastSeconds < 0 || Math.Abs(seconds - _lastSeconds) <= ResyncWindowSeconds);
     }
 
     private uint ReadUInt32(ReadOnlySpan<byte> s) => _swap ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s);
 
     /// <inheritdoc />
-    public void Dispose() => _stream.Dispose();
+    public void Dispose() => _core.Dispose();
 }

@@ -109,14 +109,14 @@ public static class PacketParser
             return SkipReason.Truncated;
         }
 
-        var version = ip[0] >> 4;
-        if (version == 6)
+        var first = ip[0];
+        var ihl = (first & 0xF) * 4;
+        if (first >> 4 != 4)
         {
-            return SkipReason.Ipv6;
+            return first >> 4 == 6 ? SkipReason.Ipv6 : SkipReason.Malformed;
         }
 
-        var ihl = (ip[0] & 0xF) * 4;
-        if (version != 4 || ihl < 20)
+        if (ihl < 20)
         {
             return SkipReason.Malformed;
         }
@@ -126,18 +126,17 @@ public static class PacketParser
             return SkipReason.NotTcp;
         }
 
-        var fragment = BinaryPrimitives.ReadUInt16BigEndian(ip[6..]);
-        if ((fragment & 0x3FFF) != 0)
+        if ((BinaryPrimitives.ReadUInt16BigEndian(ip[6..]) & 0x3FFF) != 0)
         {
             return SkipReason.Fragment;
         }
 
-        var totalLength = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
         if (ip.Length < ihl + 20)
         {
             return SkipReason.Truncated;
         }
 
+        var totalLength = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
         var tcp = ip[ihl..];
         var dataOffset = (tcp[12] >> 4) * 4;
         if (dataOffset < 20 || totalLength < ihl + dataOffset)
@@ -145,86 +144,99 @@ public static class PacketParser
             return SkipReason.Malformed;
         }
 
-        var optionsEnd = Math.Min(dataOffset, tcp.Length);
-        ParseOptions(tcp[20..optionsEnd], out var layout, out var mss, out var windowScale);
+        var layout = TcpOptionLayout.Empty;
+        ushort mss = 0;
+        byte windowScale = 0;
+        if (dataOffset > 20)
+        {
+            ParseOptions(tcp[20..Math.Min(dataOffset, tcp.Length)], out layout, out mss, out windowScale);
+        }
 
+        var dst = BinaryPrimitives.ReadUInt32BigEndian(ip[16..]);
+        var ipId = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
+        var dstPort = BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]);
+        var seq = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]);
+        var flags = (TcpFlags)tcp[13];
+        var window = BinaryPrimitives.ReadUInt16BigEndian(tcp[14..]);
         packet = new PacketRecord
         {
             TimestampNs = timestampNs,
             Src = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]),
-            Dst = BinaryPrimitives.ReadUInt32BigEndian(ip[16..]),
-            IpId = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]),
+            Dst = dst,
+            IpId = ipId,
             Ttl = ip[8],
             IpTotalLength = totalLength,
             SrcPort = BinaryPrimitives.ReadUInt16BigEndian(tcp),
-            DstPort = BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]),
-            Seq = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]),
+            DstPort = dstPort,
+            Seq = seq,
             Ack = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]),
-            Flags = (TcpFlags)tcp[13],
-            Window = BinaryPrimitives.ReadUInt16BigEndian(tcp[14..]),
+            Flags = flags,
+            Window = window,
             Options = layout,
             Mss = mss,
             WindowScale = windowScale,
             PayloadLength = (ushort)(totalLength - ihl - dataOffset),
+            Tool = Fingerprints.Classify(flags, ipId, dst, dstPort, seq, window, layout, mss, windowScale, totalLength),
         };
         return SkipReason.None;
     }
 
     private static void ParseOptions(ReadOnlySpan<byte> o, out TcpOptionLayout layout, out ushort mss, out byte windowScale)
     {
-        layout = TcpOptionLayout.Empty;
+        // The layout is packed here directly (4 bits per option, first option lowest) rather than
+        // through TcpOptionLayout.Append, which recounts the layout on every call.
+        uint packed = 0;
+        var shift = 0;
         mss = 0;
         windowScale = 0;
         var i = 0;
-        while (i < o.Length)
+        while (i < o.Length && shift < 4 * TcpOptionLayout.Capacity)
         {
             var kind = o[i];
-            if (kind == 0)
+            TcpOptionKind code;
+            var length = 1;
+            if (kind <= 1)
             {
-                layout = layout.Append(TcpOptionKind.Eol);
-                i++;
-                continue;
+                code = kind == 0 ? TcpOptionKind.Eol : TcpOptionKind.Nop;
+            }
+            else if (i + 1 >= o.Length || o[i + 1] < 2 || i + o[i + 1] > o.Length)
+            {
+                packed |= (uint)TcpOptionKind.Other << shift;
+                break;
+            }
+            else
+            {
+                length = o[i + 1];
+                switch (kind)
+                {
+                    case 2 when length == 4:
+                        mss = BinaryPrimitives.ReadUInt16BigEndian(o[(i + 2)..]);
+                        code = TcpOptionKind.Mss;
+                        break;
+                    case 3 when length == 3:
+                        windowScale = o[i + 2];
+                        code = TcpOptionKind.WindowScale;
+                        break;
+                    case 4:
+                        code = TcpOptionKind.SackPermitted;
+                        break;
+                    case 5:
+                        code = TcpOptionKind.Sack;
+                        break;
+                    case 8:
+                        code = TcpOptionKind.Timestamps;
+                        break;
+                    default:
+                        code = TcpOptionKind.Other;
+                        break;
+                }
             }
 
-            if (kind == 1)
-            {
-                layout = layout.Append(TcpOptionKind.Nop);
-                i++;
-                continue;
-            }
-
-            if (i + 1 >= o.Length || o[i + 1] < 2 || i + o[i + 1] > o.Length)
-            {
-                layout = layout.Append(TcpOptionKind.Other);
-                return;
-            }
-
-            var length = o[i + 1];
-            switch (kind)
-            {
-                case 2 when length == 4:
-                    mss = BinaryPrimitives.ReadUInt16BigEndian(o[(i + 2)..]);
-                    layout = layout.Append(TcpOptionKind.Mss);
-                    break;
-                case 3 when length == 3:
-                    windowScale = o[i + 2];
-                    layout = layout.Append(TcpOptionKind.WindowScale);
-                    break;
-                case 4:
-                    layout = layout.Append(TcpOptionKind.SackPermitted);
-                    break;
-                case 5:
-                    layout = layout.Append(TcpOptionKind.Sack);
-                    break;
-                case 8:
-                    layout = layout.Append(TcpOptionKind.Timestamps);
-                    break;
-                default:
-                    layout = layout.Append(TcpOptionKind.Other);
-                    break;
-            }
-
+            packed |= (uint)code << shift;
+            shift += 4;
             i += length;
         }
+
+        layout = new TcpOptionLayout(packed);
     }
 }

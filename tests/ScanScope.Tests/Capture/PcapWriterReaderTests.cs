@@ -46,9 +46,12 @@ public sealed class PcapWriterReaderTests
         {
             var expectedTs = nanoseconds ? packets[i].TimestampNs : packets[i].TimestampNs / 1000 * 1000;
             var expected = packets[i] with { TimestampNs = expectedTs, IpTotalLength = (ushort)PacketBuilder.IpLength(packets[i]) };
+            expected = expected with { Tool = Fingerprints.Classify(expected) };
             Assert.Equal(expected, read[i]);
         }
 
         Assert.Equal("MSS,NOP,WS,NOP,NOP,SACKOK", read[1].Options.ToString());
+        Assert.Equal(Toolchain.ZMap, read[0].Tool);
+        Assert.Equal(Toolchain.ZMapRandomId, read[1].Tool);
     }
 }
