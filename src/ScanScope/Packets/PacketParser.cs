@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ScanScope.Capture;
 
 namespace ScanScope.Packets;
@@ -18,6 +20,13 @@ public static class PacketParser
     /// </summary>
     public static SkipReason TryParse(ReadOnlySpan<byte> frame, LinkType linkType, long timestampNs, out PacketRecord packet)
     {
+        if (linkType == LinkType.Ethernet && frame.Length >= 14
+            && BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) == EtherTypeIpv4)
+        {
+            // Untagged Ethernet IPv4, nearly every telescope record: straight to the IP header.
+            return ParseIpv4(frame[14..], timestampNs, out packet);
+        }
+
         packet = default;
         var reason = Network(frame, linkType, out var ip);
         return reason != SkipReason.None ? reason : ParseIpv4(ip, timestampNs, out packet);
@@ -103,44 +112,48 @@ public static class PacketParser
 
     private static SkipReason ParseIpv4(ReadOnlySpan<byte> ip, long timestampNs, out PacketRecord packet)
     {
-        packet = default;
+        // The hot kernel: after the two length checks below, fixed header offsets are read without
+        // further bounds checks (ip.Length >= ihl + 20 covers every read of the 20-byte TCP header).
+        Unsafe.SkipInit(out packet);
         if (ip.Length < 20)
         {
+            packet = default;
             return SkipReason.Truncated;
         }
 
-        var first = ip[0];
+        ref var b = ref MemoryMarshal.GetReference(ip);
+        var first = b;
         var ihl = (first & 0xF) * 4;
-        if (first >> 4 != 4)
+        if (first >> 4 != 4 || ihl < 20)
         {
+            packet = default;
             return first >> 4 == 6 ? SkipReason.Ipv6 : SkipReason.Malformed;
         }
 
-        if (ihl < 20)
+        if (Unsafe.Add(ref b, 9) != 6)
         {
-            return SkipReason.Malformed;
-        }
-
-        if (ip[9] != 6)
-        {
+            packet = default;
             return SkipReason.NotTcp;
         }
 
-        if ((BinaryPrimitives.ReadUInt16BigEndian(ip[6..]) & 0x3FFF) != 0)
+        if ((U16(ref b, 6) & 0x3FFF) != 0)
         {
+            packet = default;
             return SkipReason.Fragment;
         }
 
         if (ip.Length < ihl + 20)
         {
+            packet = default;
             return SkipReason.Truncated;
         }
 
-        var totalLength = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
-        var tcp = ip[ihl..];
-        var dataOffset = (tcp[12] >> 4) * 4;
+        var totalLength = U16(ref b, 2);
+        ref var t = ref Unsafe.Add(ref b, ihl);
+        var dataOffset = (Unsafe.Add(ref t, 12) >> 4) * 4;
         if (dataOffset < 20 || totalLength < ihl + dataOffset)
         {
+            packet = default;
             return SkipReason.Malformed;
         }
 
@@ -149,27 +162,27 @@ public static class PacketParser
         byte windowScale = 0;
         if (dataOffset > 20)
         {
-            ParseOptions(tcp[20..Math.Min(dataOffset, tcp.Length)], out layout, out mss, out windowScale);
+            ParseOptions(ip[(ihl + 20)..Math.Min(ihl + dataOffset, ip.Length)], out layout, out mss, out windowScale);
         }
 
-        var dst = BinaryPrimitives.ReadUInt32BigEndian(ip[16..]);
-        var ipId = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
-        var dstPort = BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]);
-        var seq = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]);
-        var flags = (TcpFlags)tcp[13];
-        var window = BinaryPrimitives.ReadUInt16BigEndian(tcp[14..]);
+        var dst = U32(ref b, 16);
+        var ipId = U16(ref b, 4);
+        var dstPort = U16(ref t, 2);
+        var seq = U32(ref t, 4);
+        var flags = (TcpFlags)Unsafe.Add(ref t, 13);
+        var window = U16(ref t, 14);
         packet = new PacketRecord
         {
             TimestampNs = timestampNs,
-            Src = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]),
+            Src = U32(ref b, 12),
             Dst = dst,
             IpId = ipId,
-            Ttl = ip[8],
+            Ttl = Unsafe.Add(ref b, 8),
             IpTotalLength = totalLength,
-            SrcPort = BinaryPrimitives.ReadUInt16BigEndian(tcp),
+            SrcPort = U16(ref t, 0),
             DstPort = dstPort,
             Seq = seq,
-            Ack = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]),
+            Ack = U32(ref t, 8),
             Flags = flags,
             Window = window,
             Options = layout,
@@ -179,6 +192,20 @@ public static class PacketParser
             Tool = Fingerprints.Classify(flags, ipId, dst, dstPort, seq, window, layout, mss, windowScale, totalLength),
         };
         return SkipReason.None;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ushort U16(ref byte b, int offset)
+    {
+        var v = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref b, offset));
+        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(v) : v;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint U32(ref byte b, int offset)
+    {
+        var v = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref b, offset));
+        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(v) : v;
     }
 
     private static void ParseOptions(ReadOnlySpan<byte> o, out TcpOptionLayout layout, out ushort mss, out byte windowScale)
