@@ -115,7 +115,7 @@ internal static class CaptureStatsCommand
                     }
                 });
         }
-        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is CaptureFormatException or FileNotFoundException or UnauthorizedAccessException) is { } first)
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is CaptureFormatException or IOException or UnauthorizedAccessException) is { } first)
         {
             throw first is CaptureFormatException ? first : new UsageException(first.Message);
         }

@@ -1,0 +1,71 @@
+using ScanScope.Capture;
+using ScanScope.Packets;
+
+namespace ScanScope.Tests.Capture;
+
+public sealed class CaptureReaderTests
+{
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("zstd")]
+    public void CompressedFile_IsFoundByMagic_WhateverItsName(string kind)
+    {
+        using var files = new TestFiles();
+        var pcap = SampleCaptures.DemoTelescope(500);
+        var compressed = kind == "gzip" ? SampleCaptures.Gzip(pcap) : SampleCaptures.Zstd(pcap);
+        var path = files.Write("capture.pcap", compressed);
+        var expected = Read.Bytes(pcap);
+        var (packets, c) = Read.All(path);
+        Assert.Equal(expected.Packets, packets);
+        Assert.Equal(compressed.Length, c.SourceBytes);
+    }
+
+    [Fact]
+    public void CompressedPcapNg_IsRead()
+    {
+        using var files = new TestFiles();
+        using var ng = PcapNg.FromPcap(SampleCaptures.Small());
+        var path = files.Write("x.bin", SampleCaptures.Zstd(ng.Bytes));
+        Assert.Equal(Read.Bytes(SampleCaptures.Small()).Packets, Read.All(path).Packets);
+    }
+
+    [Fact]
+    public void GzipCutShort_IsCountedAsDamage_OrStopsWhenStrict()
+    {
+        var cut = PcapReaderTests.FixtureBytes("cut.pcap.gz");
+        var (packets, c) = Read.Bytes(cut);
+        Assert.Equal(1, c.Skipped(SkipReason.DamagedRecord));
+        Assert.NotEmpty(packets);
+        Assert.Throws<CaptureFormatException>(() => Read.Bytes(cut, CaptureReadOptions.Default with { Strict = true }));
+    }
+
+    [Fact]
+    public void MissingFile_IsFileNotFound()
+        => Assert.Throws<FileNotFoundException>(() => CaptureReader.Open(Path.Combine(Path.GetTempPath(), "scanscope-missing-" + Guid.NewGuid().ToString("N") + ".pcap")));
+
+    [Fact]
+    public void Filter_SkipsAndCountsFilteredPackets()
+    {
+        var pcap = SampleCaptures.DemoTelescope(500);
+        var all = Read.Bytes(pcap).Packets;
+        var filter = new PacketFilter { Tools = ToolchainSet.Of(Toolchain.Masscan) };
+        var (packets, c) = Read.Bytes(pcap, CaptureReadOptions.Default with { Filter = filter });
+        Assert.Equal(all.Where(p => p.Tool == Toolchain.Masscan), packets);
+        Assert.Equal(all.Count - packets.Count, c.Skipped(SkipReason.Filtered));
+        Assert.Equal(packets.Count, c.Packets);
+    }
+
+    [Fact]
+    public void ReadersOfDifferentFiles_RunInParallel_Independently()
+    {
+        using var files = new TestFiles();
+        var paths = Enumerable.Range(0, 6).Select(i => files.Write($"f{i}.pcap", SampleCaptures.DemoTelescope(300 + i))).ToList();
+        var sequential = paths.Select(p => Read.All(p).Packets).ToList();
+        var parallel = new List<PacketRecord>[paths.Count];
+        Parallel.For(0, paths.Count, i => parallel[i] = Read.All(paths[i], CaptureReadOptions.Default with { BufferSize = 1000 }).Packets);
+        for (var i = 0; i < paths.Count; i++)
+        {
+            Assert.Equal(sequential[i], parallel[i]);
+        }
+    }
+}
