@@ -47,7 +47,7 @@ public sealed class CaptureInputsTests
         using var ms = new MemoryStream();
         using (var w = new PcapWriter(ms, ownsStream: false))
         {
-            w.Write(new() { TimestampNs = start * 3_600_000_000_000L, Flags = Packets.TcpFlags.Syn });
+            w.Write(new() { TimestampNs = start * 3_600_000_000_000L, Flags = ScanScope.Packets.TcpFlags.Syn });
         }
 
         return ms.ToArray();
