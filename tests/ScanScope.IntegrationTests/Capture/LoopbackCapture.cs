@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ScanScope.IntegrationTests.Capture;
+
+/// <summary>
+/// Captures with real tcpdump on the loopback interface while this process makes TCP
+/// connections to a local listener, once for the whole test class. Only loopback is used.
+/// </summary>
+public sealed class LoopbackCapture : IDisposable
+{
+    public LoopbackCapture()
+    {
+        Directory.CreateDirectory(Root);
+        if (Tool("tcpdump") is null || Tool("tshark") is null)
+        {
+            Problem = "tcpdump and tshark are not installed; run ./run-tests (it installs them) or apt-get install tcpdump tshark";
+            return;
+        }
+
+        try
+        {
+            Record();
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or SocketException or System.ComponentModel.Win32Exception)
+        {
+            Problem = $"cannot capture on loopback ({e.Message}); run as root with tcpdump installed (./run-tests)";
+        }
+    }
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "scanscope-it", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Microsecond Ethernet pcap of the loopback traffic.</summary>
+    public string Micro => Path.Combine(Root, "lo-micro.pcap");
+
+    /// <summary>Nanosecond pcap of the same traffic (a second tcpdump).</summary>
+    public string Nano => Path.Combine(Root, "lo-nano.pcap");
+
+    /// <summary>The port the test's listener used.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>Connections the test made.</summary>
+    public int Connections { get; } = 12;
+
+    /// <summary>Why the captures are missing, or null.</summary>
+    public string? Problem { get; }
+
+    public static string? Tool(string name)
+        => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
+    /// <summary>Runs a tool and returns its standard output; throws when it fails.</summary>
+    public static string Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(start)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return p.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{file} {string.Join(' ', args)}: exit {p.ExitCode}: {stderr.Result}");
+    }
+
+    private void Record()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        var filter = $"tcp port {Port}";
+        using var micro = StartTcpdump(Micro, [filter]);
+        using var nano = StartTcpdump(Nano, ["--time-stamp-precision=nano", filter]);
+        // "listening on" is printed a moment before the packet socket sees traffic.
+        Thread.Sleep(700);
+        var server = Task.Run(() =>
+        {
+            for (var i = 0; i < Connections; i++)
+            {
+                using var c = listener.AcceptTcpClient();
+                var s = c.GetStream();
+                var buffer = new byte[4096];
+                var n = s.Read(buffer);
+                s.Write(buffer.AsSpan(0, n));
+            }
+        });
+        for (var i = 0; i < Connections; i++)
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, Port);
+            var s = client.GetStream();
+            s.Write(new byte[(i * 97) + 1]);
+            s.ReadExactly(new byte[(i * 97) + 1]);
+        }
+
+        server.Wait(TimeSpan.FromSeconds(20));
+        Thread.Sleep(500);
+        Stop(micro);
+        Stop(nano);
+    }
+
+    private static Process StartTcpdump(string path, string[] extra)
+    {
+        var start = new ProcessStartInfo("tcpdump") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in (string[])["-i", "lo", "--immediate-mode", "-U", "-n", "-s", "262144", "-w", path, .. extra])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var p = Process.Start(start)!;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = p.StandardError.ReadLine() ?? throw new InvalidOperationException("tcpdump exited before it listened");
+            if (line.Contains("listening on", StringComparison.Ordinal))
+            {
+                return p;
+            }
+        }
+
+        p.Kill();
+        throw new InvalidOperationException("tcpdump did not start listening");
+    }
+
+    private static void Stop(Process tcpdump)
+    {
+        // --immediate-mode above: without it the kernel ring hands packets over only when a block
+        // fills or times out, and a tcpdump stopped early has written none.
+        // SIGINT to the tcpdump this class started (by its id), so it closes the file cleanly.
+        Run("kill", "-INT", tcpdump.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (!tcpdump.WaitForExit(10_000))
+        {
+            tcpdump.Kill();
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
