@@ -55,7 +55,7 @@ internal sealed class Progress : IDisposable
         {
             var fraction = Math.Clamp((double)done / _total, 0, 1);
             var eta = rate > 0 ? TimeSpan.FromSeconds((_total - Math.Min(done, _total)) / rate) : (TimeSpan?)null;
-            text = $"{Bytes(done)} of {Bytes(_total)} ({fraction:P0}), {Bytes((long)rate)}/s, ETA {(eta is { } e ? Clock(e) : "?")}";
+            text = $"{Bytes(done)} of {Bytes(_total)} ({fraction * 100:0}%), {Bytes((long)rate)}/s, ETA {(eta is { } e ? Clock(e) : "?")}";
             if (_terminal)
             {
                 const int width = 30;
