@@ -158,21 +158,9 @@ public static class CaptureReader
     }
 
     /// <summary>Replays bytes already read from a non-seekable stream, then goes on with the stream.</summary>
-    private sealed class ReplayStream(byte[] prefix, Stream inner) : Stream
+    private sealed class ReplayStream(byte[] prefix, Stream inner) : ReadOnlyStream
     {
         private int _at;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -186,16 +174,6 @@ public static class CaptureReader
 
             return inner.Read(buffer);
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -8,7 +8,7 @@ namespace ScanScope.Capture;
 /// machine with a spare core reading a .gz/.zst costs the time of decompression alone, not
 /// decompression plus parsing. Exceptions of the decompressor surface on the reading side.
 /// </summary>
-internal sealed class ReadAheadStream : Stream
+internal sealed class ReadAheadStream : ReadOnlyStream
 {
     private const int ChunkSize = 1 << 20;
     private const int Chunks = 4;
@@ -33,18 +33,6 @@ internal sealed class ReadAheadStream : Stream
 
         _producer = Task.Factory.StartNew(Produce, TaskCreationOptions.LongRunning);
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -116,16 +104,6 @@ internal sealed class ReadAheadStream : Stream
             _full.Writer.TryComplete();
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
