@@ -11,6 +11,7 @@ internal static class ZmapCommand
     {
         var command = new Command("zmap", "Reproduce ZMap's sharded target order exactly (2.1.1 or 4.x).");
         command.Subcommands.Add(Targets());
+        command.Subcommands.Add(Formula());
         return command;
     }
 
@@ -78,6 +79,49 @@ internal static class ZmapCommand
     }
 
 
+
+    private static Command Formula()
+    {
+        var hosts = new Option<int>("--hosts") { Description = "shards |H|", DefaultValueFactory = _ => 254 };
+        var seeds = new Option<int>("--seeds") { Description = "number of seeds pooled", DefaultValueFactory = _ => 1 };
+        var version = new Option<string>("--version") { Description = "2.1.1 or 4", DefaultValueFactory = _ => "2.1.1" };
+        var telescope = new Argument<string[]>("CIDR") { Description = "observed blocks (default: three /16)", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("formula", "Thesis table 5.2/5.4: destinations per host and hit gaps of a full sharded scan, measured vs calculated.")
+        {
+            hosts, seeds, version, telescope,
+        };
+        command.SetAction(r =>
+        {
+            var blocks = r.GetValue(telescope) is { Length: > 0 } given
+                ? given.Select(c => Ipv4Prefix.TryParse(c, out var p) ? p : throw new UsageException($"{c}: not an IPv4 CIDR block")).ToList()
+                : [Ipv4Prefix.Parse("131.180.0.0/16"), Ipv4Prefix.Parse("145.94.0.0/16"), Ipv4Prefix.Parse("130.161.0.0/16")];
+            var h = r.GetValue(hosts);
+            if (h < 1 || r.GetValue(seeds) < 1)
+            {
+                throw new UsageException("--hosts and --seeds must be at least 1");
+            }
+
+            var rows = FormulaCheck.Run(ParseVersion(r.GetValue(version)!), h, blocks, [.. Enumerable.Range(1, r.GetValue(seeds)).Select(i => (ulong)i)]);
+            var c = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Create(c, $"|H| = {h}, |N| = A = {rows[0].Allowed:N0} allowed (default blocklist), scan steps per probe slot = {1 / rows[0].ValidFraction:F4}"));
+            Console.WriteLine("destinations per host");
+            Console.WriteLine("subset  observers  measured_mean  calc_mean  measured_sd  thesis_sd(N=2^32)  binomial_sd(N=A)  hypergeometric_sd");
+            foreach (var row in rows)
+            {
+                Console.WriteLine(string.Create(c, $"{row.Subset,-7} {row.Observers,10} {row.MeasuredMean,14:F2} {row.CalculatedMean,10:F2} {row.MeasuredSd,12:F2} {row.ThesisSd,18:F2} {row.BinomialSd,17:F2} {row.HypergeometricSd,18:F2}"));
+            }
+
+            Console.WriteLine("gap between consecutive telescope hits (all hosts, same start and rate), in scan steps");
+            Console.WriteLine("subset  measured_mean  thesis_mean(N=2^32)  exact_mean(p-1)  measured_sd  thesis_sd  exact_sd  mean_in_probe_slots(N=A)");
+            foreach (var row in rows)
+            {
+                Console.WriteLine(string.Create(c, $"{row.Subset,-7} {row.MeasuredGapMean,14:F2} {row.ThesisGapMean,20:F2} {row.ExactGapMean,16:F2} {row.MeasuredGapSd,12:F2} {row.ThesisGapSd,10:F2} {row.ExactGapSd,9:F2} {row.ProbeSlotGapMean,25:F2}"));
+            }
+
+            return 0;
+        });
+        return command;
+    }
 
     internal static ZmapVersion ParseVersion(string text) => text switch
     {
