@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Win32.SafeHandles;
 using ScanScope.Simulation;
 
 namespace ScanScope.Cli;
@@ -60,17 +61,28 @@ internal static class ZmapCommand
 
             var scan = new ZmapScan(space, options);
             var printPorts = r.GetValue(withPorts);
-            using var output = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16);
-            foreach (var t in scan.SendOrder(r.GetValue(shard)))
+            // A raw handle on stdout, unlike Console's stream, reports a closed pipe (`| head`), which ends the walk.
+            var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
+            var output = new StreamWriter(stdout, bufferSize: 1 << 16);
+            try
             {
-                output.Write(Ipv4Prefix.Format(t.Address));
-                if (printPorts)
+                foreach (var t in scan.SendOrder(r.GetValue(shard)))
                 {
-                    output.Write(':');
-                    output.Write(t.Port.ToString(CultureInfo.InvariantCulture));
+                    output.Write(Ipv4Prefix.Format(t.Address));
+                    if (printPorts)
+                    {
+                        output.Write(':');
+                        output.Write(t.Port.ToString(CultureInfo.InvariantCulture));
+                    }
+
+                    output.Write('\n');
                 }
 
-                output.Write('\n');
+                output.Dispose();
+            }
+            catch (IOException)
+            {
+                // The reader went away: stop without flushing what it will not read.
             }
 
             return 0;
