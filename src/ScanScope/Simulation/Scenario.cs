@@ -39,7 +39,26 @@ public sealed record Scenario
 
     /// <summary>Non-group traffic.</summary>
     public NoiseSpec Noise { get; init; } = new();
+
+    /// <summary>Filled in by the simulator (ignored on input): which observers captured and when they were dark.</summary>
+    public TelescopeTruth? Observed { get; init; }
 }
+
+/// <summary>The telescope's ground truth of one simulation (derived from the scenario's seed).</summary>
+public sealed record TelescopeTruth
+{
+    /// <summary>Telescope addresses that capture at some time.</summary>
+    public int ActiveObservers { get; init; }
+
+    /// <summary>Telescope addresses in total.</summary>
+    public int Addresses { get; init; }
+
+    /// <summary>Active observers that were dark for days, with the period (Unix seconds).</summary>
+    public IReadOnlyList<DarkObserver> Dark { get; init; } = [];
+}
+
+/// <summary>An observer that recorded nothing from <paramref name="FromUnix"/> to <paramref name="ToUnix"/>.</summary>
+public sealed record DarkObserver(string Address, long FromUnix, long ToUnix);
 
 /// <summary>A whole-telescope outage.</summary>
 /// <param name="StartHours">Hours after the window start.</param>
@@ -132,9 +151,6 @@ public sealed record GroupExpectation
 
     /// <summary>E[H] = |O| / μ for one complete scan (the group's host count when scans are complete).</summary>
     public double ExpectedHosts { get; init; }
-
-    /// <summary>Packets captured from the group.</summary>
-    public long Packets { get; init; }
 }
 
 /// <summary>How much non-group traffic to add.</summary>

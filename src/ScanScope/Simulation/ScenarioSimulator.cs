@@ -99,7 +99,10 @@ public static class ScenarioSimulator
         }
 
         var labels = plan.Labels.Where(l => seen.Contains(l.Key)).Select(l => l.Value).OrderBy(l => l.Src).ToList();
-        var completed = plan.Complete(groupDestinations, count);
+        var completed = plan.Complete(groupDestinations) with
+        {
+            Observed = new TelescopeTruth { ActiveObservers = telescope.ActiveAddresses.Count, Addresses = telescope.Size, Dark = [.. telescope.DarkObservers] },
+        };
         return new SimulationResult(completed, labels, count, telescope.WindowStartNs, telescope.WindowEndNs);
     }
 
@@ -227,7 +230,7 @@ public static class ScenarioSimulator
 
         public Dictionary<uint, int> GroupHosts { get; } = [];
 
-        public Scenario Complete(Dictionary<uint, HashSet<uint>> destinations, long packets)
+        public Scenario Complete(Dictionary<uint, HashSet<uint>> destinations)
         {
             var active = _telescope.ActiveAddresses.Count(a => _public.TryIndexOf(a, out _));
             var groups = new List<GroupSpec>();
@@ -252,12 +255,10 @@ public static class ScenarioSimulator
                         DestinationsPerHost = mean,
                         DestinationsPerHostSd = sd,
                         ExpectedHosts = hosts.Count,
-                        Packets = 0,
                     },
                 });
             }
 
-            _ = packets;
             return _scenario with { Groups = groups };
         }
 

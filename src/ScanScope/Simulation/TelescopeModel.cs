@@ -60,6 +60,10 @@ internal sealed class TelescopeModel
 
     public IReadOnlyList<uint> ActiveAddresses { get; }
 
+    /// <summary>The observers dark for days, by address.</summary>
+    public IEnumerable<DarkObserver> DarkObservers =>
+        _dark.OrderBy(d => d.Key).Select(d => new DarkObserver(Ipv4Prefix.Format(AddressAt(d.Key)), d.Value.From / 1_000_000_000, d.Value.To / 1_000_000_000));
+
     public uint AddressAt(int i)
     {
         var b = Array.BinarySearch(_blockStart, i);
