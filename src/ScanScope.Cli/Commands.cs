@@ -9,5 +9,7 @@ internal static class Commands
     [
         DemoCommand.Create(),
         CaptureStatsCommand.Create(),
+        ZmapCommand.Create(),
+        SimulateCommand.Create(),
     ];
 }
