@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
+using ScanScope.Capture;
 using ScanScope.Pipeline;
 using ScanScope.Telescope;
 
@@ -23,51 +23,67 @@ internal static class AnalyzeCommand
         {
             inputs, output, telescope, bin, uptime, threads, heavy, sensitivity,
         };
+        // System.CommandLine's default exception handler would turn these into a stack trace and exit
+        // code 1 before Cli.Run sees them, so the verb reports them itself.
         command.SetAction(parse =>
         {
-            var paths = parse.GetValue(inputs) ?? [];
-            foreach (var p in paths)
-            {
-                if (p != "-" && !File.Exists(p))
-                {
-                    throw new UsageException($"{p}: no such file");
-                }
-            }
-
-            var options = new AnalysisOptions
-            {
-                BinSeconds = parse.GetValue(bin),
-                UptimeThreshold = parse.GetValue(uptime),
-                Threads = parse.GetValue(threads),
-                HeavyHitterThreshold = parse.GetValue(heavy),
-                KneeSensitivity = parse.GetValue(sensitivity),
-                Telescope = ParseTelescope(parse.GetValue(telescope)),
-            };
-            AnalysisResult result;
             try
             {
-                result = Analysis.Run(paths, options);
+                return Run(parse, inputs, output, telescope, bin, uptime, threads, heavy, sensitivity);
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is UsageException or CaptureFormatException)
             {
-                throw new UsageException(e.Message);
+                Console.Error.WriteLine($"scanscope: error: {e.Message}");
+                return 2;
             }
-
-            var clock = Stopwatch.StartNew();
-            var dir = parse.GetValue(output)!;
-            AnalysisWriter.Write(result, dir, [new StageTiming("write", clock.Elapsed.TotalSeconds)]);
-            foreach (var warning in result.Warnings)
-            {
-                Console.Error.WriteLine($"scanscope: warning: {warning}; wrote an empty result");
-            }
-
-            var t = result.Telescope;
-            Console.Error.WriteLine(string.Create(
-                CultureInfo.InvariantCulture,
-                $"scanscope: {result.Counters.Records} records, {result.Used} packets used, {result.Features.Count} sources ({result.HeavyHitters.Count} heavy hitters), |O| = {t.ActiveObservers} of {t.Observers} observers, {t.OutageMinutes} outage minutes; wrote {dir}"));
-            return 0;
         });
         return command;
+    }
+
+    private static int Run(
+        ParseResult parse, Argument<string[]> inputs, Option<string> output, Option<string?> telescope, Option<int> bin,
+        Option<double> uptime, Option<int> threads, Option<double?> heavy, Option<double> sensitivity)
+    {
+        var paths = parse.GetValue(inputs) ?? [];
+        foreach (var p in paths)
+        {
+            if (p != "-" && !File.Exists(p))
+            {
+                throw new UsageException($"{p}: no such file");
+            }
+        }
+
+        var options = new AnalysisOptions
+        {
+            BinSeconds = parse.GetValue(bin),
+            UptimeThreshold = parse.GetValue(uptime),
+            Threads = parse.GetValue(threads),
+            HeavyHitterThreshold = parse.GetValue(heavy),
+            KneeSensitivity = parse.GetValue(sensitivity),
+            Telescope = ParseTelescope(parse.GetValue(telescope)),
+        };
+        AnalysisResult result;
+        try
+        {
+            result = Analysis.Run(paths, options);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        var dir = parse.GetValue(output)!;
+        AnalysisWriter.Write(result, dir);
+        foreach (var warning in result.Warnings)
+        {
+            Console.Error.WriteLine($"scanscope: warning: {warning}; wrote an empty result");
+        }
+
+        var t = result.Telescope;
+        Console.Error.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"scanscope: {result.Counters.Records} records, {result.Used} packets used, {result.Features.Count} sources ({result.HeavyHitters.Count} heavy hitters), |O| = {t.ActiveObservers} of {t.Observers} observers, {t.OutageMinutes} outage minutes; wrote {dir}"));
+        return 0;
     }
 
     private static TelescopeSpace? ParseTelescope(string? text)

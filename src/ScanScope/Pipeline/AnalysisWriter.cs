@@ -25,9 +25,11 @@ public static class AnalysisWriter
     {
         ArgumentNullException.ThrowIfNull(result);
         Directory.CreateDirectory(directory);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         WriteAtomically(Path.Combine(directory, "features.csv"), w => WriteFeatures(result.Features, w));
         WriteAtomically(Path.Combine(directory, "telescope_daily.csv"), w => WriteDaily(result.Telescope, w));
-        WriteAtomically(Path.Combine(directory, "summary.json"), w => w.Write(SummaryJson(result, extraTimings ?? [])));
+        StageTiming[] timings = [.. extraTimings ?? [], new StageTiming("write", clock.Elapsed.TotalSeconds)];
+        WriteAtomically(Path.Combine(directory, "summary.json"), w => w.Write(SummaryJson(result, timings)));
     }
 
     /// <summary>Writes the feature table as CSV (header always, one row per source).</summary>

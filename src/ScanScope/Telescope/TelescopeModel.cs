@@ -125,7 +125,7 @@ public sealed class TelescopeModel
         var days = new Dictionary<(uint Day, uint Subnet), int>();
         var perSubnet = new Dictionary<TelescopeBlock, int>();
         var classCounts = new int[ClassEdges.Length];
-        var classSums = new double[ClassEdges.Length];
+        var classMinutes = new long[ClassEdges.Length]; // integer sums keep the means independent of iteration order
         foreach (var (address, minutes) in accumulator.Observers)
         {
             if (!space.Contains(address))
@@ -156,7 +156,7 @@ public sealed class TelescopeModel
 
             var c = ClassOf(uptime);
             classCounts[c]++;
-            classSums[c] += uptime;
+            classMinutes[c] += minutes.Count;
         }
 
         var never = space.Size - active.Count;
@@ -166,7 +166,7 @@ public sealed class TelescopeModel
             model.ActiveObservers += (int)Math.Min(never, int.MaxValue);
         }
 
-        model.UptimeClasses = [.. ClassEdges.Select((e, i) => new UptimeClass(e.Label, e.Lower, e.Upper, classCounts[i], classCounts[i] == 0 ? 0 : classSums[i] / classCounts[i]))];
+        model.UptimeClasses = [.. ClassEdges.Select((e, i) => new UptimeClass(e.Label, e.Lower, e.Upper, classCounts[i], classCounts[i] == 0 || effective <= 0 ? 0 : classMinutes[i] / ((double)classCounts[i] * effective)))];
         model.Daily = [.. days.OrderBy(d => d.Key.Day).ThenBy(d => d.Key.Subnet)
             .Select(d => new DailyActivity(DateOnly.FromDayNumber(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + (int)d.Key.Day), new TelescopeBlock(d.Key.Subnet, 16), d.Value))];
         model.ObserversPerSubnet = perSubnet;

@@ -49,5 +49,5 @@ internal static class TestCaptures
     }
 
     public static AnalysisResult Analyze(IEnumerable<PacketRecord> packets, AnalysisOptions? options = null)
-        => Analysis.Run([Source("golden.pcap", packets)], options ?? new AnalysisOptions());
+        => Analysis.Run([Source("golden.pcap", packets)], options ?? new AnalysisOptions(), TestContext.Current.CancellationToken);
 }
