@@ -1,3 +1,8 @@
 using BenchmarkDotNet.Running;
 
+if (ScanScope.Benchmarks.FeaturesMemory.TryRun(args))
+{
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

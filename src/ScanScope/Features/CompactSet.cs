@@ -3,23 +3,111 @@ using System.Numerics;
 namespace ScanScope.Features;
 
 /// <summary>
-/// An exact set of 32-bit values sized for the long tail of telescope sources: one value inline,
-/// a sorted array up to <see cref="ArrayLimit"/> values, then a bitmap of 4096-bit chunks.
+/// Storage for the <see cref="CompactSet"/>s of one accumulator: power-of-two blocks of 32-bit
+/// values carved out of 4 MB pages, with a free list per block size, and the few sets that grew
+/// into bitmaps.
 /// </summary>
 /// <remarks>
-/// Most sources send one to ten probes, so the set costs 16 bytes inline and one small array after
+/// Millions of sources must not mean millions of small arrays: the garbage collector would spend
+/// most of the run tracing them (measured: over half the time at 10^6 sources). Pages of plain
+/// integers are never traced, and a set is then a 12-byte value with no reference in it. Not
+/// thread safe: one store per partial state.
+/// </remarks>
+internal sealed class SlabStore
+{
+    internal const int MaxBlockShift = 10;
+    private const int PageShift = 20;
+    private const int PageSize = 1 << PageShift;
+    private readonly int[] _free = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
+    private readonly List<ChunkBitmap> _bitmaps = [];
+    private uint[][] _pages = [];
+    private int _pageCount;
+    private int _top = PageSize;
+
+    /// <summary>Bytes held by the pages and the bitmaps.</summary>
+    public long Bytes
+    {
+        get
+        {
+            long bytes = (long)_pageCount * PageSize * 4;
+            foreach (var b in _bitmaps)
+            {
+                bytes += b.HeapBytes;
+            }
+
+            return bytes;
+        }
+    }
+
+    public int Allocate(int shift)
+    {
+        var head = _free[shift];
+        if (head >= 0)
+        {
+            _free[shift] = (int)At(head);
+            return head;
+        }
+
+        var size = 1 << shift;
+        if (_top + size > PageSize)
+        {
+            if (_pageCount == _pages.Length)
+            {
+                Array.Resize(ref _pages, Math.Max(4, _pages.Length * 2));
+            }
+
+            if (_pageCount >= (1 << (31 - PageShift)))
+            {
+                throw new InsufficientMemoryException("a set store is limited to 8 GB");
+            }
+
+            _pages[_pageCount++] = new uint[PageSize];
+            _top = 0;
+        }
+
+        var handle = ((_pageCount - 1) << PageShift) | _top;
+        _top += size;
+        return handle;
+    }
+
+    public void Free(int handle, int shift)
+    {
+        At(handle) = (uint)_free[shift];
+        _free[shift] = handle;
+    }
+
+    public ref uint At(int handle) => ref _pages[handle >> PageShift][handle & (PageSize - 1)];
+
+    public Span<uint> Block(int handle, int length) => _pages[handle >> PageShift].AsSpan(handle & (PageSize - 1), length);
+
+    public int AddBitmap(ChunkBitmap bitmap)
+    {
+        _bitmaps.Add(bitmap);
+        return _bitmaps.Count - 1;
+    }
+
+    public ChunkBitmap Bitmap(int index) => _bitmaps[index];
+}
+
+/// <summary>
+/// An exact set of 32-bit values sized for the long tail of telescope sources: one value inline,
+/// a sorted block of a <see cref="SlabStore"/> up to <see cref="ArrayLimit"/> values, then a bitmap
+/// of 4096-bit chunks.
+/// </summary>
+/// <remarks>
+/// Most sources send one to ten probes, so the set costs 12 bytes inline and one small block after
 /// that; only the few sources that reach many destinations (or bins, or minutes) pay for a bitmap,
-/// 512 bytes per 4096-value chunk, i.e. 8 KB for a fully covered /16. A mutable struct: keep it in a
-/// field or array element and call it by reference. Not thread safe.
+/// 512 bytes per 4096-value chunk, i.e. 8 KB for a fully covered /16. A mutable struct with no
+/// reference: keep it in a field or array element, call it by reference with its store.
 /// </remarks>
 internal struct CompactSet
 {
-    /// <summary>Largest sorted-array size; one value more promotes the set to a bitmap.</summary>
-    internal const int ArrayLimit = 1024;
+    /// <summary>Largest sorted-block size; one value more promotes the set to a bitmap.</summary>
+    internal const int ArrayLimit = 1 << SlabStore.MaxBlockShift;
 
     private uint _one;
     private int _count;
-    private object? _store;
+    private int _handle;
 
     /// <summary>Number of distinct values.</summary>
     public readonly int Count => _count;
@@ -27,24 +115,30 @@ internal struct CompactSet
     /// <summary>The value of a one-element set.</summary>
     public readonly uint Single => _count == 1 ? _one : throw new InvalidOperationException("the set does not hold exactly one value");
 
+    private readonly bool IsBlock => _count > 1 && _count <= ArrayLimit;
+
+    private static int ShiftFor(int count) => Math.Max(1, BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)count)));
+
     /// <summary>Smallest value (the set must not be empty).</summary>
-    public readonly uint Min => _count switch
+    public readonly uint Min(SlabStore store) => _count switch
     {
         0 => throw new InvalidOperationException("empty set"),
         1 => _one,
-        _ => _store is uint[] a ? a[0] : ((ChunkBitmap)_store!).Min,
+        <= ArrayLimit => store.At(_handle),
+        _ => store.Bitmap(_handle).Min,
     };
 
     /// <summary>Largest value (the set must not be empty).</summary>
-    public readonly uint Max => _count switch
+    public readonly uint Max(SlabStore store) => _count switch
     {
         0 => throw new InvalidOperationException("empty set"),
         1 => _one,
-        _ => _store is uint[] a ? a[_count - 1] : ((ChunkBitmap)_store!).Max,
+        <= ArrayLimit => store.At(_handle + _count - 1),
+        _ => store.Bitmap(_handle).Max,
     };
 
     /// <summary>Adds <paramref name="value"/>; true when it was not in the set.</summary>
-    public bool Add(uint value)
+    public bool Add(uint value, SlabStore store)
     {
         if (_count == 0)
         {
@@ -60,17 +154,19 @@ internal struct CompactSet
                 return false;
             }
 
-            _store = _one < value ? new[] { _one, value } : new[] { value, _one };
+            _handle = store.Allocate(1);
+            var block = store.Block(_handle, 2);
+            (block[0], block[1]) = _one < value ? (_one, value) : (value, _one);
             _count = 2;
             return true;
         }
 
-        if (_store is uint[] array)
+        if (_count <= ArrayLimit)
         {
-            return AddToArray(array, value);
+            return AddToBlock(value, store);
         }
 
-        if (((ChunkBitmap)_store!).Add(value))
+        if (store.Bitmap(_handle).Add(value))
         {
             _count++;
             return true;
@@ -80,15 +176,16 @@ internal struct CompactSet
     }
 
     /// <summary>True when <paramref name="value"/> is in the set.</summary>
-    public readonly bool Contains(uint value) => _count switch
+    public readonly bool Contains(uint value, SlabStore store) => _count switch
     {
         0 => false,
         1 => _one == value,
-        _ => _store is uint[] a ? Array.BinarySearch(a, 0, _count, value) >= 0 : ((ChunkBitmap)_store!).Contains(value),
+        <= ArrayLimit => store.Block(_handle, _count).BinarySearch(value) >= 0,
+        _ => store.Bitmap(_handle).Contains(value),
     };
 
-    /// <summary>Adds every value of <paramref name="other"/> (which is left unchanged).</summary>
-    public void UnionWith(in CompactSet other)
+    /// <summary>Adds every value of <paramref name="other"/>, which lives in <paramref name="otherStore"/> (left unchanged).</summary>
+    public void UnionWith(in CompactSet other, SlabStore otherStore, SlabStore store)
     {
         if (other._count == 0)
         {
@@ -97,91 +194,107 @@ internal struct CompactSet
 
         if (_count == 0)
         {
-            this = other.Clone();
+            this = other.CopyTo(otherStore, store);
             return;
         }
 
-        if (other._store is ChunkBitmap theirs)
+        if (other._count > ArrayLimit)
         {
-            if (_store is not ChunkBitmap)
+            var theirs = otherStore.Bitmap(other._handle);
+            if (_count <= ArrayLimit)
             {
                 var bitmap = theirs.Clone();
                 var added = 0;
-                foreach (var v in Values())
+                foreach (var v in Values(store))
                 {
                     added += bitmap.Add(v) ? 1 : 0;
                 }
 
-                _store = bitmap;
+                FreeBlock(store);
+                _handle = store.AddBitmap(bitmap);
                 _count = other._count + added;
                 return;
             }
 
-            _count += ((ChunkBitmap)_store).UnionWith(theirs);
+            _count += store.Bitmap(_handle).UnionWith(theirs);
             return;
         }
 
         if (other._count == 1)
         {
-            Add(other._one);
+            Add(other._one, store);
             return;
         }
 
-        var values = (uint[])other._store!;
         for (var i = 0; i < other._count; i++)
         {
-            Add(values[i]);
+            Add(otherStore.At(other._handle + i), store);
         }
     }
 
-    /// <summary>A deep copy.</summary>
-    public readonly CompactSet Clone()
+    /// <summary>A deep copy of this set (living in <paramref name="from"/>) into <paramref name="to"/>.</summary>
+    public readonly CompactSet CopyTo(SlabStore from, SlabStore to)
     {
         var copy = this;
-        copy._store = _store switch
+        if (IsBlock)
         {
-            uint[] a => (uint[])a.Clone(),
-            ChunkBitmap b => b.Clone(),
-            _ => null,
-        };
+            var shift = ShiftFor(_count);
+            copy._handle = to.Allocate(shift);
+            from.Block(_handle, _count).CopyTo(to.Block(copy._handle, _count));
+        }
+        else if (_count > ArrayLimit)
+        {
+            copy._handle = to.AddBitmap(from.Bitmap(_handle).Clone());
+        }
+
         return copy;
     }
 
     /// <summary>The values in ascending order.</summary>
-    public readonly IEnumerable<uint> Values()
+    public readonly IEnumerable<uint> Values(SlabStore store)
     {
         if (_count == 1)
         {
             return [_one];
         }
 
-        return _store switch
+        if (IsBlock)
         {
-            uint[] a => new ArraySegment<uint>(a, 0, _count),
-            ChunkBitmap b => b.Values(),
-            _ => [],
-        };
+            return store.Block(_handle, _count).ToArray();
+        }
+
+        return _count == 0 ? [] : store.Bitmap(_handle).Values();
     }
 
-    /// <summary>Approximate heap bytes held outside the struct itself.</summary>
-    public readonly long HeapBytes => _store switch
+    /// <summary>Bytes held in the store.</summary>
+    public readonly long HeapBytes(SlabStore store) => _count switch
     {
-        uint[] a => 24 + (4L * a.Length),
-        ChunkBitmap b => b.HeapBytes,
-        _ => 0,
+        <= 1 => 0,
+        <= ArrayLimit => 4L << ShiftFor(_count),
+        _ => store.Bitmap(_handle).HeapBytes,
     };
 
-    private bool AddToArray(uint[] array, uint value)
+    /// <summary>Gives a block back to the store; the set must not be used afterwards.</summary>
+    public readonly void FreeBlock(SlabStore store)
+    {
+        if (IsBlock)
+        {
+            store.Free(_handle, ShiftFor(_count));
+        }
+    }
+
+    private bool AddToBlock(uint value, SlabStore store)
     {
         var n = _count;
+        var block = store.Block(_handle, n);
         int at;
-        if (value > array[n - 1])
+        if (value > block[n - 1])
         {
             at = n;
         }
         else
         {
-            at = Array.BinarySearch(array, 0, n, value);
+            at = block.BinarySearch(value);
             if (at >= 0)
             {
                 return false;
@@ -190,32 +303,39 @@ internal struct CompactSet
             at = ~at;
         }
 
-        if (n == array.Length)
+        if (BitOperations.IsPow2(n))
         {
-            if (n >= ArrayLimit)
+            if (n == ArrayLimit)
             {
                 var bitmap = new ChunkBitmap();
-                foreach (var v in array)
+                foreach (var v in block)
                 {
                     bitmap.Add(v);
                 }
 
                 bitmap.Add(value);
-                _store = bitmap;
+                FreeBlock(store);
+                _handle = store.AddBitmap(bitmap);
                 _count = n + 1;
                 return true;
             }
 
-            var grown = new uint[Math.Min(n * 2, ArrayLimit)];
-            Array.Copy(array, grown, at);
-            Array.Copy(array, at, grown, at + 1, n - at);
-            grown[at] = value;
-            _store = grown;
+            // Full block: move to one twice the size.
+            var shift = ShiftFor(n);
+            var grown = store.Allocate(shift + 1);
+            var target = store.Block(grown, n + 1);
+            block = store.Block(_handle, n);
+            block[..at].CopyTo(target);
+            block[at..].CopyTo(target[(at + 1)..]);
+            target[at] = value;
+            store.Free(_handle, shift);
+            _handle = grown;
         }
         else
         {
-            Array.Copy(array, at, array, at + 1, n - at);
-            array[at] = value;
+            var whole = store.Block(_handle, n + 1);
+            whole[at..n].CopyTo(whole[(at + 1)..]);
+            whole[at] = value;
         }
 
         _count = n + 1;

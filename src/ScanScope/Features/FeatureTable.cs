@@ -18,36 +18,37 @@ public static class FeatureTable
         var i = 0;
         foreach (var (src, s) in sources.Sources)
         {
-            rows[i++] = Row(src, s, binOriginNs, binSeconds, windowStartNs);
+            rows[i++] = Row(src, s, sources, binOriginNs, binSeconds, windowStartNs);
         }
 
         Array.Sort(rows, (a, b) => a.Src.CompareTo(b.Src));
         return rows;
     }
 
-    private static FeatureRow Row(uint src, in SourceState s, long binOriginNs, int b, long windowStartNs)
+    private static FeatureRow Row(uint src, in SourceState s, SourceAccumulator sources, long binOriginNs, int b, long windowStartNs)
     {
         var bins = s.Bins.Count;
-        var first = s.Bins.Min;
-        var last = s.Bins.Max;
+        var first = s.Bins.Min(sources.Store);
+        var last = s.Bins.Max(sources.Store);
 
         // The gaps between consecutive active bins sum to last − first, so their mean needs no sort.
         var period = bins == 1 ? b : (double)(last - first) * b / (bins - 1);
         var startNs = binOriginNs + ((long)first * b * 1_000_000_000L) - windowStartNs;
         ushort[] portList;
         int[] portDsts;
-        if (s.PerPort is null)
+        var perPort = sources.PerPortOf(s);
+        if (perPort is null)
         {
             portList = [(ushort)s.Ports.Single];
             portDsts = [s.Destinations.Count];
         }
         else
         {
-            portList = s.PerPort.Ports.ToArray();
+            portList = perPort.Ports.ToArray();
             portDsts = new int[portList.Length];
             for (var p = 0; p < portDsts.Length; p++)
             {
-                portDsts[p] = s.PerPort.DestinationsAt(p);
+                portDsts[p] = perPort.DestinationsAt(p);
             }
         }
 

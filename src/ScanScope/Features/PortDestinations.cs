@@ -33,56 +33,57 @@ internal sealed class PortDestinations
     public int DestinationsAt(int i) => _sets[i].Count;
 
     /// <summary>Starts a table from a source that so far used one port for all its destinations.</summary>
-    public static PortDestinations FromSinglePort(ushort port, in CompactSet destinations, int limit)
+    public static PortDestinations FromSinglePort(ushort port, in CompactSet destinations, SlabStore store, int limit)
     {
         var table = new PortDestinations(limit);
-        var at = table.Slot(port);
+        var at = table.Slot(port, store);
         if (at >= 0)
         {
-            table._sets[at] = destinations.Clone();
+            table._sets[at] = destinations.CopyTo(store, store);
         }
 
         return table;
     }
 
-    public void Add(ushort port, uint destination)
+    public void Add(ushort port, uint destination, SlabStore store)
     {
-        var at = Slot(port);
+        var at = Slot(port, store);
         if (at >= 0)
         {
-            _sets[at].Add(destination);
+            _sets[at].Add(destination, store);
         }
     }
 
     /// <summary>Adds every port and destination of <paramref name="other"/>.</summary>
-    public void UnionWith(PortDestinations other)
+    public void UnionWith(PortDestinations other, SlabStore otherStore, SlabStore store)
     {
         for (var i = 0; i < other._n; i++)
         {
-            var at = Slot(other._ports[i]);
+            var at = Slot(other._ports[i], store);
             if (at >= 0)
             {
-                _sets[at].UnionWith(other._sets[i]);
+                _sets[at].UnionWith(other._sets[i], otherStore, store);
             }
         }
     }
 
-    public long HeapBytes
+    /// <summary>A deep copy whose sets live in <paramref name="to"/>.</summary>
+    public PortDestinations CopyTo(SlabStore from, SlabStore to)
     {
-        get
+        var copy = new PortDestinations(_limit) { _ports = (ushort[])_ports.Clone(), _sets = new CompactSet[_sets.Length], _n = _n };
+        for (var i = 0; i < _n; i++)
         {
-            long bytes = 64 + (2L * _ports.Length) + (16L * _sets.Length);
-            for (var i = 0; i < _n; i++)
-            {
-                bytes += _sets[i].HeapBytes;
-            }
-
-            return bytes;
+            copy._sets[i] = _sets[i].CopyTo(from, to);
         }
+
+        return copy;
     }
+
+    /// <summary>Bytes of the table itself (its sets' values live in the store).</summary>
+    public long ObjectBytes => 96 + (2L * _ports.Length) + (12L * _sets.Length);
 
     // The slot of port, inserting it when it is among the limit smallest; -1 when it is not.
-    private int Slot(ushort port)
+    private int Slot(ushort port, SlabStore store)
     {
         var at = Array.BinarySearch(_ports, 0, _n, port);
         if (at >= 0)
@@ -98,7 +99,7 @@ internal sealed class PortDestinations
 
         if (_n == _limit)
         {
-            _n--;
+            _sets[--_n].FreeBlock(store);
         }
         else if (_n == _ports.Length)
         {

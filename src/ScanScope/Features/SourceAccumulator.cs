@@ -13,8 +13,8 @@ internal struct SourceState
     public CompactSet Bins;
     public CompactSet Ports;
 
-    /// <summary>Per-port destination sets, created when a second port appears.</summary>
-    public PortDestinations? PerPort;
+    /// <summary>1 + index of the per-port destination table (created when a second port appears), 0 for none.</summary>
+    public int PerPort;
     public uint Tools;
     public byte TtlMin;
     public byte TtlMax;
@@ -33,6 +33,8 @@ internal struct SourceState
 public sealed class SourceAccumulator
 {
     private Dictionary<uint, SourceState> _sources = [];
+    private SlabStore _store = new();
+    private List<PortDestinations> _perPort = [];
 
     /// <summary>Creates an empty accumulator that keeps per-port destination counts for up to <paramref name="portListLimit"/> ports per source.</summary>
     public SourceAccumulator(int portListLimit = 32)
@@ -52,6 +54,10 @@ public sealed class SourceAccumulator
 
     internal Dictionary<uint, SourceState> Sources => _sources;
 
+    internal SlabStore Store => _store;
+
+    internal PortDestinations? PerPortOf(in SourceState s) => s.PerPort == 0 ? null : _perPort[s.PerPort - 1];
+
     /// <summary>Folds one packet that falls in bin <paramref name="bin"/>.</summary>
     public void Add(in PacketRecord packet, uint bin)
     {
@@ -65,19 +71,23 @@ public sealed class SourceAccumulator
         s.Packets++;
         s.FirstNs = Math.Min(s.FirstNs, packet.TimestampNs);
         s.LastNs = Math.Max(s.LastNs, packet.TimestampNs);
-        s.Bins.Add(bin);
+        var store = _store;
+        s.Bins.Add(bin, store);
         s.Tools |= 1u << ((int)packet.Tool & 31);
         s.TtlMin = Math.Min(s.TtlMin, packet.Ttl);
         s.TtlMax = Math.Max(s.TtlMax, packet.Ttl);
         var port = packet.DstPort;
-        if (s.PerPort is null && s.Ports.Count == 1 && s.Ports.Single != port)
+        if (s.PerPort == 0 && s.Ports.Count == 1 && s.Ports.Single != port)
         {
-            s.PerPort = PortDestinations.FromSinglePort((ushort)s.Ports.Single, s.Destinations, PortListLimit);
+            s.PerPort = NewTable(PortDestinations.FromSinglePort((ushort)s.Ports.Single, s.Destinations, store, PortListLimit));
         }
 
-        s.Ports.Add(port);
-        s.Destinations.Add(packet.Dst);
-        s.PerPort?.Add(port, packet.Dst);
+        s.Ports.Add(port, store);
+        s.Destinations.Add(packet.Dst, store);
+        if (s.PerPort != 0)
+        {
+            _perPort[s.PerPort - 1].Add(port, packet.Dst, store);
+        }
     }
 
     /// <summary>Adds everything of <paramref name="other"/> to this accumulator; <paramref name="other"/> must not be used afterwards.</summary>
@@ -93,6 +103,8 @@ public sealed class SourceAccumulator
         if (_sources.Count < other._sources.Count)
         {
             (_sources, other._sources) = (other._sources, _sources);
+            (_store, other._store) = (other._store, _store);
+            (_perPort, other._perPort) = (other._perPort, _perPort);
         }
 
         foreach (var (src, theirs) in other._sources)
@@ -100,45 +112,77 @@ public sealed class SourceAccumulator
             ref var mine = ref CollectionsMarshal.GetValueRefOrAddDefault(_sources, src, out var exists);
             if (!exists)
             {
-                mine = theirs;
+                mine = Adopt(theirs, other);
                 continue;
             }
 
-            MergeState(ref mine, theirs);
+            MergeState(ref mine, theirs, other);
         }
 
         other._sources = [];
+        other._store = new();
+        other._perPort = [];
         other.Packets = 0;
     }
 
     /// <summary>Rough bytes held (entries plus the sets' arrays), for the memory benchmark.</summary>
     public long EstimateBytes()
     {
-        long bytes = _sources.EnsureCapacity(0) * (long)(16 + System.Runtime.CompilerServices.Unsafe.SizeOf<SourceState>());
-        foreach (var s in _sources.Values)
+        long bytes = (_sources.EnsureCapacity(0) * (long)(16 + System.Runtime.CompilerServices.Unsafe.SizeOf<SourceState>())) + _store.Bytes;
+        foreach (var t in _perPort)
         {
-            bytes += s.Destinations.HeapBytes + s.Bins.HeapBytes + s.Ports.HeapBytes + (s.PerPort?.HeapBytes ?? 0);
+            bytes += t.ObjectBytes;
         }
 
         return bytes;
     }
 
-    private void MergeState(ref SourceState mine, in SourceState theirs)
+    private int NewTable(PortDestinations table)
+    {
+        _perPort.Add(table);
+        return _perPort.Count;
+    }
+
+    // A source only the other side has: its sets move into this store.
+    private SourceState Adopt(in SourceState theirs, SourceAccumulator other)
+    {
+        var s = theirs;
+        s.Destinations = theirs.Destinations.CopyTo(other._store, _store);
+        s.Bins = theirs.Bins.CopyTo(other._store, _store);
+        s.Ports = theirs.Ports.CopyTo(other._store, _store);
+        s.PerPort = theirs.PerPort == 0 ? 0 : NewTable(other._perPort[theirs.PerPort - 1].CopyTo(other._store, _store));
+        return s;
+    }
+
+    private void MergeState(ref SourceState mine, in SourceState theirs, SourceAccumulator other)
     {
         // Per-port tables are needed as soon as the union has two ports; a side with one port has
         // all its destinations on that port.
-        if (mine.PerPort is not null || theirs.PerPort is not null || mine.Ports.Single != theirs.Ports.Single)
+        if (mine.PerPort != 0 || theirs.PerPort != 0 || mine.Ports.Single != theirs.Ports.Single)
         {
-            mine.PerPort ??= PortDestinations.FromSinglePort((ushort)mine.Ports.Single, mine.Destinations, PortListLimit);
-            mine.PerPort.UnionWith(theirs.PerPort ?? PortDestinations.FromSinglePort((ushort)theirs.Ports.Single, theirs.Destinations, PortListLimit));
+            if (mine.PerPort == 0)
+            {
+                mine.PerPort = NewTable(PortDestinations.FromSinglePort((ushort)mine.Ports.Single, mine.Destinations, _store, PortListLimit));
+            }
+
+            var table = _perPort[mine.PerPort - 1];
+            if (theirs.PerPort != 0)
+            {
+                table.UnionWith(other._perPort[theirs.PerPort - 1], other._store, _store);
+            }
+            else
+            {
+                var single = PortDestinations.FromSinglePort((ushort)theirs.Ports.Single, theirs.Destinations, other._store, PortListLimit);
+                table.UnionWith(single, other._store, _store);
+            }
         }
 
         mine.Packets += theirs.Packets;
         mine.FirstNs = Math.Min(mine.FirstNs, theirs.FirstNs);
         mine.LastNs = Math.Max(mine.LastNs, theirs.LastNs);
-        mine.Destinations.UnionWith(theirs.Destinations);
-        mine.Bins.UnionWith(theirs.Bins);
-        mine.Ports.UnionWith(theirs.Ports);
+        mine.Destinations.UnionWith(theirs.Destinations, other._store, _store);
+        mine.Bins.UnionWith(theirs.Bins, other._store, _store);
+        mine.Ports.UnionWith(theirs.Ports, other._store, _store);
         mine.Tools |= theirs.Tools;
         mine.TtlMin = Math.Min(mine.TtlMin, theirs.TtlMin);
         mine.TtlMax = Math.Max(mine.TtlMax, theirs.TtlMax);

@@ -16,6 +16,7 @@ namespace ScanScope.Telescope;
 public sealed class TelescopeAccumulator
 {
     private Dictionary<uint, CompactSet> _observers = [];
+    private SlabStore _store = new();
     private Dictionary<uint, long> _minutePackets = [];
     private uint _currentMinute = uint.MaxValue;
     private long _currentCount;
@@ -33,6 +34,8 @@ public sealed class TelescopeAccumulator
     public int ObserversSeen => _observers.Count;
 
     internal Dictionary<uint, CompactSet> Observers => _observers;
+
+    internal SlabStore Store => _store;
 
     /// <summary>Packets per minute (minutes since the Unix epoch).</summary>
     public IReadOnlyDictionary<uint, long> MinutePackets
@@ -54,7 +57,7 @@ public sealed class TelescopeAccumulator
         Packets++;
         FirstNs = Math.Min(FirstNs, timestampNs);
         LastNs = Math.Max(LastNs, timestampNs);
-        CollectionsMarshal.GetValueRefOrAddDefault(_observers, destination, out _).Add(minute);
+        CollectionsMarshal.GetValueRefOrAddDefault(_observers, destination, out _).Add(minute, _store);
         if (minute != _currentMinute)
         {
             Flush();
@@ -76,6 +79,7 @@ public sealed class TelescopeAccumulator
         if (_observers.Count < other._observers.Count)
         {
             (_observers, other._observers) = (other._observers, _observers);
+            (_store, other._store) = (other._store, _store);
         }
 
         foreach (var (address, minutes) in other._observers)
@@ -83,11 +87,11 @@ public sealed class TelescopeAccumulator
             ref var mine = ref CollectionsMarshal.GetValueRefOrAddDefault(_observers, address, out var exists);
             if (exists)
             {
-                mine.UnionWith(minutes);
+                mine.UnionWith(minutes, other._store, _store);
             }
             else
             {
-                mine = minutes;
+                mine = minutes.CopyTo(other._store, _store);
             }
         }
 
@@ -97,6 +101,7 @@ public sealed class TelescopeAccumulator
         }
 
         other._observers = [];
+        other._store = new();
         other._minutePackets = [];
         other.Packets = 0;
     }
@@ -104,13 +109,7 @@ public sealed class TelescopeAccumulator
     /// <summary>Rough bytes held, for the memory benchmark.</summary>
     public long EstimateBytes()
     {
-        long bytes = (_observers.EnsureCapacity(0) * 32L) + (_minutePackets.EnsureCapacity(0) * 24L);
-        foreach (var m in _observers.Values)
-        {
-            bytes += m.HeapBytes;
-        }
-
-        return bytes;
+        return (_observers.EnsureCapacity(0) * 28L) + (_minutePackets.EnsureCapacity(0) * 24L) + _store.Bytes;
     }
 
     private void Flush()

@@ -138,7 +138,7 @@ public sealed class TelescopeModel
             var key = new TelescopeBlock(subnet, 16);
             perSubnet[key] = perSubnet.GetValueOrDefault(key) + 1;
             var lastDay = uint.MaxValue;
-            foreach (var m in minutes.Values())
+            foreach (var m in minutes.Values(accumulator.Store))
             {
                 var day = m / 1440;
                 if (day != lastDay)
