@@ -24,6 +24,9 @@ internal sealed class SlabStore
     private int _pageCount;
     private int _top = PageSize;
 
+    /// <summary>Creates a store; handle 0 is reserved so that a zero handle can mean "none".</summary>
+    public SlabStore() => Allocate(1);
+
     /// <summary>Bytes held by the pages and the bitmaps.</summary>
     public long Bytes
     {
@@ -111,6 +114,12 @@ internal struct CompactSet
 
     /// <summary>Number of distinct values.</summary>
     public readonly int Count => _count;
+
+    /// <summary>The three words of the set, to keep it inside a store block.</summary>
+    internal readonly (uint One, int Count, int Handle) Raw => (_one, _count, _handle);
+
+    /// <summary>A set from its three words.</summary>
+    internal static CompactSet FromRaw(uint one, int count, int handle) => new() { _one = one, _count = count, _handle = handle };
 
     /// <summary>The value of a one-element set.</summary>
     public readonly uint Single => _count == 1 ? _one : throw new InvalidOperationException("the set does not hold exactly one value");

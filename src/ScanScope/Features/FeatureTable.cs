@@ -36,19 +36,20 @@ public static class FeatureTable
         var startNs = binOriginNs + ((long)first * b * 1_000_000_000L) - windowStartNs;
         ushort[] portList;
         int[] portDsts;
-        var perPort = sources.PerPortOf(s);
-        if (perPort is null)
+        var perPort = s.PerPort;
+        if (!perPort.Exists)
         {
             portList = [(ushort)s.Ports.Single];
             portDsts = [s.Destinations.Count];
         }
         else
         {
-            portList = perPort.Ports.ToArray();
+            portList = new ushort[perPort.Count];
             portDsts = new int[portList.Length];
             for (var p = 0; p < portDsts.Length; p++)
             {
-                portDsts[p] = perPort.DestinationsAt(p);
+                portList[p] = perPort.PortAt(p, sources.Store);
+                portDsts[p] = perPort.DestinationsAt(p, sources.Store);
             }
         }
 

@@ -1,117 +1,160 @@
+using System.Numerics;
+
 namespace ScanScope.Features;
 
 /// <summary>
 /// Unique destinations per destination port of one source, kept for the <c>limit</c> smallest port
-/// numbers seen.
+/// numbers seen, as one block of a <see cref="SlabStore"/>: per port four words, the port and its
+/// destination <see cref="CompactSet"/>.
 /// </summary>
 /// <remarks>
 /// The k smallest ports of a growing set only ever shrink toward their final value, so a port that
 /// is evicted can never return, and a port in the final k smallest was kept from its first packet
 /// on: the kept counts are exact and do not depend on packet, file or merge order.
 /// </remarks>
-internal sealed class PortDestinations
+internal struct PortDestinations
 {
-    private readonly int _limit;
-    private ushort[] _ports;
-    private CompactSet[] _sets;
+    /// <summary>Largest port-list limit (a table must fit one store block).</summary>
+    public const int MaxLimit = (1 << SlabStore.MaxBlockShift) / Words;
+
+    private const int Words = 4;
+    private int _handle;
     private int _n;
 
-    public PortDestinations(int limit)
-    {
-        _limit = limit;
-        _ports = new ushort[Math.Min(limit, 2)];
-        _sets = new CompactSet[_ports.Length];
-    }
+    /// <summary>True once the source has used a second port.</summary>
+    public readonly bool Exists => _handle != 0 || _n != 0;
 
     /// <summary>Number of ports kept.</summary>
-    public int Count => _n;
+    public readonly int Count => _n;
 
-    /// <summary>The kept ports, ascending.</summary>
-    public ReadOnlySpan<ushort> Ports => _ports.AsSpan(0, _n);
+    /// <summary>The i-th kept port (ascending).</summary>
+    public readonly ushort PortAt(int i, SlabStore store) => (ushort)store.At(_handle + (i * Words));
 
     /// <summary>Unique destinations of the i-th kept port.</summary>
-    public int DestinationsAt(int i) => _sets[i].Count;
+    public readonly int DestinationsAt(int i, SlabStore store) => SetAt(i, store).Count;
 
     /// <summary>Starts a table from a source that so far used one port for all its destinations.</summary>
-    public static PortDestinations FromSinglePort(ushort port, in CompactSet destinations, SlabStore store, int limit)
+    public static PortDestinations FromSinglePort(ushort port, in CompactSet destinations, SlabStore from, SlabStore to, int limit)
     {
-        var table = new PortDestinations(limit);
-        var at = table.Slot(port, store);
-        if (at >= 0)
+        var table = default(PortDestinations);
+        table._handle = to.Allocate(ShiftFor(Math.Min(2, Math.Max(limit, 1))));
+        if (limit > 0)
         {
-            table._sets[at] = destinations.CopyTo(store, store);
+            table._n = 1;
+            to.At(table._handle) = port;
+            table.SetSet(0, destinations.CopyTo(from, to), to);
         }
 
         return table;
     }
 
-    public void Add(ushort port, uint destination, SlabStore store)
+    public void Add(ushort port, uint destination, SlabStore store, int limit)
     {
-        var at = Slot(port, store);
+        var at = Slot(port, store, limit);
         if (at >= 0)
         {
-            _sets[at].Add(destination, store);
+            var set = SetAt(at, store);
+            set.Add(destination, store);
+            SetSet(at, set, store);
         }
     }
 
-    /// <summary>Adds every port and destination of <paramref name="other"/>.</summary>
-    public void UnionWith(PortDestinations other, SlabStore otherStore, SlabStore store)
+    /// <summary>Adds every port and destination of <paramref name="other"/>, which lives in <paramref name="otherStore"/>.</summary>
+    public void UnionWith(in PortDestinations other, SlabStore otherStore, SlabStore store, int limit)
     {
         for (var i = 0; i < other._n; i++)
         {
-            var at = Slot(other._ports[i], store);
+            var at = Slot(other.PortAt(i, otherStore), store, limit);
             if (at >= 0)
             {
-                _sets[at].UnionWith(other._sets[i], otherStore, store);
+                var set = SetAt(at, store);
+                set.UnionWith(other.SetAt(i, otherStore), otherStore, store);
+                SetSet(at, set, store);
             }
         }
     }
 
-    /// <summary>A deep copy whose sets live in <paramref name="to"/>.</summary>
-    public PortDestinations CopyTo(SlabStore from, SlabStore to)
+    /// <summary>A deep copy living in <paramref name="to"/>.</summary>
+    public readonly PortDestinations CopyTo(SlabStore from, SlabStore to, int limit)
     {
-        var copy = new PortDestinations(_limit) { _ports = (ushort[])_ports.Clone(), _sets = new CompactSet[_sets.Length], _n = _n };
+        var copy = default(PortDestinations);
+        copy._handle = to.Allocate(ShiftFor(Math.Max(_n, Math.Min(2, Math.Max(limit, 1)))));
+        copy._n = _n;
         for (var i = 0; i < _n; i++)
         {
-            copy._sets[i] = _sets[i].CopyTo(from, to);
+            to.At(copy._handle + (i * Words)) = PortAt(i, from);
+            copy.SetSet(i, SetAt(i, from).CopyTo(from, to), to);
         }
 
         return copy;
     }
 
-    /// <summary>Bytes of the table itself (its sets' values live in the store).</summary>
-    public long ObjectBytes => 96 + (2L * _ports.Length) + (12L * _sets.Length);
+    private static int ShiftFor(int entries) => BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)(entries * Words)));
+
+    private readonly CompactSet SetAt(int i, SlabStore store)
+    {
+        var at = _handle + (i * Words);
+        return CompactSet.FromRaw(store.At(at + 1), (int)store.At(at + 2), (int)store.At(at + 3));
+    }
+
+    private readonly void SetSet(int i, in CompactSet set, SlabStore store)
+    {
+        var at = _handle + (i * Words);
+        var (one, count, handle) = set.Raw;
+        store.At(at + 1) = one;
+        store.At(at + 2) = (uint)count;
+        store.At(at + 3) = (uint)handle;
+    }
 
     // The slot of port, inserting it when it is among the limit smallest; -1 when it is not.
-    private int Slot(ushort port, SlabStore store)
+    private int Slot(ushort port, SlabStore store, int limit)
     {
-        var at = Array.BinarySearch(_ports, 0, _n, port);
-        if (at >= 0)
+        var lo = 0;
+        var hi = _n - 1;
+        while (lo <= hi)
         {
-            return at;
+            var mid = (lo + hi) >>> 1;
+            var p = PortAt(mid, store);
+            if (p == port)
+            {
+                return mid;
+            }
+
+            if (p < port)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
         }
 
-        at = ~at;
-        if (at >= _limit)
+        var at = lo;
+        if (at >= limit)
         {
             return -1;
         }
 
-        if (_n == _limit)
+        if (_n == limit)
         {
-            _sets[--_n].FreeBlock(store);
+            SetAt(--_n, store).FreeBlock(store);
         }
-        else if (_n == _ports.Length)
+        else if (BitOperations.IsPow2(_n) && _n >= 2)
         {
-            var size = Math.Min(_limit, _n * 2);
-            Array.Resize(ref _ports, size);
-            Array.Resize(ref _sets, size);
+            var shift = ShiftFor(_n);
+            var grown = store.Allocate(shift + 1);
+            store.Block(_handle, _n * Words).CopyTo(store.Block(grown, _n * Words));
+            store.Free(_handle, shift);
+            _handle = grown;
         }
 
-        Array.Copy(_ports, at, _ports, at + 1, _n - at);
-        Array.Copy(_sets, at, _sets, at + 1, _n - at);
-        _ports[at] = port;
-        _sets[at] = default;
+        var block = store.Block(_handle, (_n + 1) * Words);
+        block[(at * Words)..(_n * Words)].CopyTo(block[((at + 1) * Words)..]);
+        block[at * Words] = port;
+        block[(at * Words) + 1] = 0;
+        block[(at * Words) + 2] = 0;
+        block[(at * Words) + 3] = 0;
         _n++;
         return at;
     }

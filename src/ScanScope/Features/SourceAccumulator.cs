@@ -13,8 +13,8 @@ internal struct SourceState
     public CompactSet Bins;
     public CompactSet Ports;
 
-    /// <summary>1 + index of the per-port destination table (created when a second port appears), 0 for none.</summary>
-    public int PerPort;
+    /// <summary>Per-port destination sets, created when a second port appears.</summary>
+    public PortDestinations PerPort;
     public uint Tools;
     public byte TtlMin;
     public byte TtlMax;
@@ -34,12 +34,12 @@ public sealed class SourceAccumulator
 {
     private Dictionary<uint, SourceState> _sources = [];
     private SlabStore _store = new();
-    private List<PortDestinations> _perPort = [];
 
     /// <summary>Creates an empty accumulator that keeps per-port destination counts for up to <paramref name="portListLimit"/> ports per source.</summary>
     public SourceAccumulator(int portListLimit = 32)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(portListLimit);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(portListLimit, PortDestinations.MaxLimit);
         PortListLimit = portListLimit;
     }
 
@@ -55,8 +55,6 @@ public sealed class SourceAccumulator
     internal Dictionary<uint, SourceState> Sources => _sources;
 
     internal SlabStore Store => _store;
-
-    internal PortDestinations? PerPortOf(in SourceState s) => s.PerPort == 0 ? null : _perPort[s.PerPort - 1];
 
     /// <summary>Folds one packet that falls in bin <paramref name="bin"/>.</summary>
     public void Add(in PacketRecord packet, uint bin)
@@ -77,16 +75,16 @@ public sealed class SourceAccumulator
         s.TtlMin = Math.Min(s.TtlMin, packet.Ttl);
         s.TtlMax = Math.Max(s.TtlMax, packet.Ttl);
         var port = packet.DstPort;
-        if (s.PerPort == 0 && s.Ports.Count == 1 && s.Ports.Single != port)
+        if (!s.PerPort.Exists && s.Ports.Count == 1 && s.Ports.Single != port)
         {
-            s.PerPort = NewTable(PortDestinations.FromSinglePort((ushort)s.Ports.Single, s.Destinations, store, PortListLimit));
+            s.PerPort = PortDestinations.FromSinglePort((ushort)s.Ports.Single, s.Destinations, store, store, PortListLimit);
         }
 
         s.Ports.Add(port, store);
         s.Destinations.Add(packet.Dst, store);
-        if (s.PerPort != 0)
+        if (s.PerPort.Exists)
         {
-            _perPort[s.PerPort - 1].Add(port, packet.Dst, store);
+            s.PerPort.Add(port, packet.Dst, store, PortListLimit);
         }
     }
 
@@ -104,7 +102,6 @@ public sealed class SourceAccumulator
         {
             (_sources, other._sources) = (other._sources, _sources);
             (_store, other._store) = (other._store, _store);
-            (_perPort, other._perPort) = (other._perPort, _perPort);
         }
 
         foreach (var (src, theirs) in other._sources)
@@ -121,26 +118,13 @@ public sealed class SourceAccumulator
 
         other._sources = [];
         other._store = new();
-        other._perPort = [];
         other.Packets = 0;
     }
 
     /// <summary>Rough bytes held (entries plus the sets' arrays), for the memory benchmark.</summary>
     public long EstimateBytes()
     {
-        long bytes = (_sources.EnsureCapacity(0) * (long)(16 + System.Runtime.CompilerServices.Unsafe.SizeOf<SourceState>())) + _store.Bytes;
-        foreach (var t in _perPort)
-        {
-            bytes += t.ObjectBytes;
-        }
-
-        return bytes;
-    }
-
-    private int NewTable(PortDestinations table)
-    {
-        _perPort.Add(table);
-        return _perPort.Count;
+        return (_sources.EnsureCapacity(0) * (long)(16 + System.Runtime.CompilerServices.Unsafe.SizeOf<SourceState>())) + _store.Bytes;
     }
 
     // A source only the other side has: its sets move into this store.
@@ -150,7 +134,7 @@ public sealed class SourceAccumulator
         s.Destinations = theirs.Destinations.CopyTo(other._store, _store);
         s.Bins = theirs.Bins.CopyTo(other._store, _store);
         s.Ports = theirs.Ports.CopyTo(other._store, _store);
-        s.PerPort = theirs.PerPort == 0 ? 0 : NewTable(other._perPort[theirs.PerPort - 1].CopyTo(other._store, _store));
+        s.PerPort = theirs.PerPort.Exists ? theirs.PerPort.CopyTo(other._store, _store, PortListLimit) : default;
         return s;
     }
 
@@ -158,23 +142,17 @@ public sealed class SourceAccumulator
     {
         // Per-port tables are needed as soon as the union has two ports; a side with one port has
         // all its destinations on that port.
-        if (mine.PerPort != 0 || theirs.PerPort != 0 || mine.Ports.Single != theirs.Ports.Single)
+        if (mine.PerPort.Exists || theirs.PerPort.Exists || mine.Ports.Single != theirs.Ports.Single)
         {
-            if (mine.PerPort == 0)
+            if (!mine.PerPort.Exists)
             {
-                mine.PerPort = NewTable(PortDestinations.FromSinglePort((ushort)mine.Ports.Single, mine.Destinations, _store, PortListLimit));
+                mine.PerPort = PortDestinations.FromSinglePort((ushort)mine.Ports.Single, mine.Destinations, _store, _store, PortListLimit);
             }
 
-            var table = _perPort[mine.PerPort - 1];
-            if (theirs.PerPort != 0)
-            {
-                table.UnionWith(other._perPort[theirs.PerPort - 1], other._store, _store);
-            }
-            else
-            {
-                var single = PortDestinations.FromSinglePort((ushort)theirs.Ports.Single, theirs.Destinations, other._store, PortListLimit);
-                table.UnionWith(single, other._store, _store);
-            }
+            var theirTable = theirs.PerPort.Exists
+                ? theirs.PerPort
+                : PortDestinations.FromSinglePort((ushort)theirs.Ports.Single, theirs.Destinations, other._store, other._store, PortListLimit);
+            mine.PerPort.UnionWith(theirTable, other._store, _store, PortListLimit);
         }
 
         mine.Packets += theirs.Packets;

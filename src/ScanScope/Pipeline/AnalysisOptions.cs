@@ -65,9 +65,9 @@ public sealed record AnalysisOptions
             throw new ArgumentException("the window cannot start before 1970");
         }
 
-        if (PortListLimit < 0)
+        if (PortListLimit is < 0 or > Features.PortDestinations.MaxLimit)
         {
-            throw new ArgumentException("the port-list limit cannot be negative");
+            throw new ArgumentException($"the port-list limit must be from 0 to {Features.PortDestinations.MaxLimit}");
         }
     }
 }
