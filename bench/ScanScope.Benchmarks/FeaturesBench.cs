@@ -166,6 +166,9 @@ public static class FeaturesMemory
                 var count = SyntheticTraffic.Packets(int.Parse(n, CultureInfo.InvariantCulture), timeOrder: false).Count();
                 Console.WriteLine($"{count} packets generated in {c.Elapsed.TotalSeconds:F2} s");
                 return true;
+            case ["features-throughput", var path, var rounds]:
+                Throughput(path, int.Parse(rounds, CultureInfo.InvariantCulture));
+                return true;
             case ["features-pcap", var n, var path]:
                 Console.WriteLine($"{SyntheticTraffic.WritePcap(path, int.Parse(n, CultureInfo.InvariantCulture))} packets written to {path}");
                 return true;
@@ -174,9 +177,47 @@ public static class FeaturesMemory
         }
     }
 
+    // Reader alone and analyze-to-features alternately on the same file, wall and CPU seconds each:
+    // CPU time stays meaningful when other work shares the machine.
+    private static void Throughput(string path, int rounds)
+    {
+        for (var r = 0; r < rounds; r++)
+        {
+            var (wall, cpu, packets) = Measure(() =>
+            {
+                using var reader = CaptureReader.Open(path);
+                long n = 0;
+                while (reader.TryRead(out _))
+                {
+                    n++;
+                }
+
+                return n;
+            });
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reader   packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2}"));
+            foreach (var threads in new[] { 1, Environment.ProcessorCount })
+            {
+                (wall, cpu, packets) = Measure(() => Analysis.Run([path], new AnalysisOptions { Threads = threads }).Used);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"analyze  threads={threads} packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2}"));
+            }
+        }
+    }
+
+    private static (double Wall, double Cpu, long Result) Measure(Func<long> work)
+    {
+        var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var result = work();
+        var wall = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        return (wall, (process.TotalProcessorTime - cpu0).TotalSeconds, result);
+    }
+
     private static void Sources(int sources)
     {
         var baseline = Process.GetCurrentProcess().WorkingSet64;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var acc = new SourceAccumulator();
         long packets = 0;
@@ -187,6 +228,8 @@ public static class FeaturesMemory
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        Console.Write(string.Create(CultureInfo.InvariantCulture, $"cpu_s={cpu:F2} (generator included) "));
         Report("sources", sources, packets, seconds, acc.EstimateBytes(), baseline, GC.KeepAlive, acc);
     }
 

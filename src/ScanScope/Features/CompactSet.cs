@@ -15,7 +15,7 @@ namespace ScanScope.Features;
 /// </remarks>
 internal sealed class SlabStore
 {
-    internal const int MaxBlockShift = 10;
+    internal const int MaxBlockShift = 8;
     private const int PageShift = 20;
     private const int PageSize = 1 << PageShift;
     private readonly int[] _free = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
@@ -296,10 +296,15 @@ internal struct CompactSet
     {
         var n = _count;
         var block = store.Block(_handle, n);
+        var last = block[n - 1];
         int at;
-        if (value > block[n - 1])
+        if (value > last)
         {
             at = n;
+        }
+        else if (value == last)
+        {
+            return false;
         }
         else
         {

@@ -58,7 +58,7 @@ public sealed class MergePropertyTests
         SplitGen.Sample(
             s =>
             {
-                var result = Analysis.Run([Source("all.pcap", s.Packets)], new AnalysisOptions { BinSeconds = b, Threads = 1, PortListLimit = 100 }, TestContext.Current.CancellationToken);
+                var result = Analysis.Run([Source("all.pcap", s.Packets)], new AnalysisOptions { BinSeconds = b, Threads = 1, PortListLimit = 64 }, TestContext.Current.CancellationToken);
                 var syn = s.Packets.Where(p => p.IsSyn).ToArray();
                 var all = s.Packets;
                 var windowStart = all.Min(p => p.TimestampNs) / 1_000_000_000L / b * b;
