@@ -20,7 +20,7 @@ public class FeaturesBench
     private string _path = "";
 
     /// <summary>Packets in the generated capture.</summary>
-    [Params(4_000_000)]
+    [Params(2_000_000)]
     public int Packets { get; set; }
 
     [GlobalSetup]
@@ -29,7 +29,7 @@ public class FeaturesBench
         _path = Path.Combine(Path.GetTempPath(), $"scanscope-features-bench-{Packets}.pcap");
         if (!File.Exists(_path))
         {
-            SyntheticTraffic.WritePcap(_path, sources: Packets / 20, maxPackets: Packets);
+            SyntheticTraffic.WritePcap(_path, sources: Packets / 6, maxPackets: Packets);
         }
 
         ReaderOnly();
