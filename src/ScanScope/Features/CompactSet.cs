@@ -108,6 +108,8 @@ internal struct CompactSet
     /// <summary>Largest sorted-block size; one value more promotes the set to a bitmap.</summary>
     internal const int ArrayLimit = 1 << SlabStore.MaxBlockShift;
 
+    // The single value, or, from two values on, the largest value: time-ordered input repeats its
+    // latest bin or minute, and this answers that without touching the block.
     private uint _one;
     private int _count;
     private int _handle;
@@ -138,13 +140,7 @@ internal struct CompactSet
     };
 
     /// <summary>Largest value (the set must not be empty).</summary>
-    public readonly uint Max(SlabStore store) => _count switch
-    {
-        0 => throw new InvalidOperationException("empty set"),
-        1 => _one,
-        <= ArrayLimit => store.At(_handle + _count - 1),
-        _ => store.Bitmap(_handle).Max,
-    };
+    public readonly uint Max(SlabStore store) => _count == 0 ? throw new InvalidOperationException("empty set") : _one;
 
     /// <summary>Adds <paramref name="value"/>; true when it was not in the set.</summary>
     public bool Add(uint value, SlabStore store)
@@ -166,22 +162,29 @@ internal struct CompactSet
             _handle = store.Allocate(1);
             var block = store.Block(_handle, 2);
             (block[0], block[1]) = _one < value ? (_one, value) : (value, _one);
+            _one = Math.Max(_one, value);
             _count = 2;
             return true;
         }
 
-        if (_count <= ArrayLimit)
+        if (value == _one)
         {
-            return AddToBlock(value, store);
+            return false;
         }
 
-        if (store.Bitmap(_handle).Add(value))
+        var inBitmap = _count > ArrayLimit;
+        var added = inBitmap ? store.Bitmap(_handle).Add(value) : AddToBlock(value, store);
+        if (added)
         {
-            _count++;
-            return true;
+            if (inBitmap)
+            {
+                _count++;
+            }
+
+            _one = Math.Max(_one, value);
         }
 
-        return false;
+        return added;
     }
 
     /// <summary>True when <paramref name="value"/> is in the set.</summary>
@@ -222,10 +225,12 @@ internal struct CompactSet
                 FreeBlock(store);
                 _handle = store.AddBitmap(bitmap);
                 _count = other._count + added;
+                _one = Math.Max(_one, other._one);
                 return;
             }
 
             _count += store.Bitmap(_handle).UnionWith(theirs);
+            _one = Math.Max(_one, other._one);
             return;
         }
 
