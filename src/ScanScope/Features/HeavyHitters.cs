@@ -10,7 +10,8 @@ public readonly record struct HeavyHitterResult(double Threshold, bool FromKnee,
 
 /// <summary>
 /// Marks the sources that reach most of the telescope: coverage = destinations / |O|, and sources
-/// past the knee of the ascending sorted coverage curve (Kneedle) or above a fixed threshold.
+/// past the knee of the ascending sorted coverage curve, ties collapsed (Kneedle), or at or above a
+/// fixed threshold.
 /// </summary>
 public static class HeavyHitters
 {
@@ -43,16 +44,12 @@ public static class HeavyHitters
         }
         else
         {
-            var sorted = (double[])coverage.Clone();
-            Array.Sort(sorted);
-            var x = new double[sorted.Length];
-            for (var i = 0; i < x.Length; i++)
-            {
-                x[i] = i;
-            }
+            var (x, y, sorted) = Curve(coverage);
+            var knee = Kneedle.Find(x, y, KneeCurve.Convex, KneeDirection.Increasing, sensitivity);
 
-            var knee = Kneedle.Find(x, sorted, KneeCurve.Convex, KneeDirection.Increasing, sensitivity);
-            threshold = knee < 0 ? double.NaN : sorted[knee];
+            // The knee is a rank; the threshold is the coverage of the source at that rank, not the
+            // interpolated value, so that a run of equal coverages is never cut in two.
+            threshold = knee < 0 ? double.NaN : sorted[(int)Math.Ceiling(x[knee])];
             inclusive = false;
         }
 
@@ -66,5 +63,59 @@ public static class HeavyHitters
         }
 
         return (marked, new HeavyHitterResult(threshold, fixedThreshold is null, count));
+    }
+
+    /// <summary>Points of the curve handed to Kneedle.</summary>
+    internal const int CurvePoints = 1000;
+
+    /// <summary>
+    /// The sorted coverage curve, ties collapsed and resampled on an even rank grid. Destination
+    /// counts are integers, so the plain sorted curve is a staircase, and with Kneedle's threshold
+    /// step of 1/(n − 1) every run of ties looks like a bend: a plateau of heavy hitters with
+    /// slightly different coverages then yields a knee inside the plateau (test
+    /// <c>NoisyPlateauOfHeavySources_IsMarkedAsAWhole</c>). Each distinct coverage becomes one
+    /// point at the rank of its last source; the curve through those points is read at up to
+    /// <see cref="CurvePoints"/> evenly spaced ranks, since Kneedle mirrors y alone and needs even x.
+    /// </summary>
+    internal static (double[] X, double[] Y, double[] Sorted) Curve(double[] coverage)
+    {
+        var sorted = (double[])coverage.Clone();
+        Array.Sort(sorted);
+        var cornerRank = new List<double>();
+        var cornerValue = new List<double>();
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            if (i == sorted.Length - 1 || sorted[i + 1] != sorted[i])
+            {
+                cornerRank.Add(i);
+                cornerValue.Add(sorted[i]);
+            }
+        }
+
+        var n = Math.Min(sorted.Length, CurvePoints);
+        var x = new double[n];
+        var y = new double[n];
+        var c = 0;
+        for (var k = 0; k < n; k++)
+        {
+            var rank = n == 1 ? 0 : k * (sorted.Length - 1.0) / (n - 1);
+            while (c < cornerRank.Count - 1 && cornerRank[c] < rank)
+            {
+                c++;
+            }
+
+            x[k] = rank;
+            if (c == 0 || cornerRank[c] == rank)
+            {
+                y[k] = cornerValue[c];
+            }
+            else
+            {
+                var t = (rank - cornerRank[c - 1]) / (cornerRank[c] - cornerRank[c - 1]);
+                y[k] = cornerValue[c - 1] + (t * (cornerValue[c] - cornerValue[c - 1]));
+            }
+        }
+
+        return (x, y, sorted);
     }
 }

@@ -58,3 +58,35 @@ public sealed class HeavyHittersTests
         Assert.DoesNotContain(marked, r => r.HeavyHitter);
     }
 }
+
+public sealed class HeavyHittersPlateauTests
+{
+    [Fact]
+    public void NoisyPlateauOfHeavySources_IsMarkedAsAWhole()
+    {
+        // 10,000 slow sources with 1-8 destinations, 50 heavy ones with 390-400 of |O| = 1181:
+        // the heavy plateau wiggles, and each wiggle must not count as the knee.
+        var random = new Random(5);
+        var rows = new List<FeatureRow>();
+        for (var i = 0; i < 10_000; i++)
+        {
+            rows.Add(Row((uint)i, 1 + random.Next(8)));
+        }
+
+        for (var i = 0; i < 50; i++)
+        {
+            rows.Add(Row((uint)(20_000 + i), 390 + random.Next(11)));
+        }
+
+        var (marked, result) = HeavyHitters.Mark(rows, activeObservers: 1181);
+
+        Assert.Equal(50, result.Count);
+        Assert.All(marked.Where(r => r.HeavyHitter), r => Assert.True(r.Src >= 20_000));
+    }
+
+    private static FeatureRow Row(uint src, int destinations) => new()
+    {
+        Src = src, Destinations = destinations, Period = 300, Start = 0, Activity = 300, Ports = 1, FirstSeenNs = 0, LastSeenNs = 0,
+        Packets = destinations, PortList = [80], PortDestinations = [destinations], Tools = [], TtlMin = 64, TtlMax = 64,
+    };
+}
