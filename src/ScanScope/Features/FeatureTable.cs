@@ -15,13 +15,15 @@ public static class FeatureTable
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentOutOfRangeException.ThrowIfLessThan(binSeconds, 1);
         var rows = new FeatureRow[sources.Count];
+        var keys = new uint[rows.Length];
         var i = 0;
         foreach (var (src, s) in sources.Sources)
         {
+            keys[i] = src;
             rows[i++] = Row(src, s, sources, binOriginNs, binSeconds, windowStartNs);
         }
 
-        Array.Sort(rows, (a, b) => a.Src.CompareTo(b.Src));
+        Array.Sort(keys, rows);
         return rows;
     }
 
