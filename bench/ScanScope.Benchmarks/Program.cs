@@ -7,4 +7,9 @@ if (args is ["--capture-cpu", ..])
     return;
 }
 
+if (ScanScope.Benchmarks.FeaturesMemory.TryRun(args))
+{
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

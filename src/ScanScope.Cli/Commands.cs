@@ -11,5 +11,6 @@ internal static class Commands
         CaptureStatsCommand.Create(),
         ZmapCommand.Create(),
         SimulateCommand.Create(),
+        AnalyzeCommand.Create(),
     ];
 }

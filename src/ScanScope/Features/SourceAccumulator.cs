@@ -1,0 +1,168 @@
+using System.Runtime.InteropServices;
+using ScanScope.Packets;
+
+namespace ScanScope.Features;
+
+/// <summary>Everything the features need about one source, folded from its packets.</summary>
+internal struct SourceState
+{
+    public long FirstNs;
+    public long LastNs;
+    public long Packets;
+    public CompactSet Destinations;
+    public CompactSet Bins;
+    public CompactSet Ports;
+
+    /// <summary>Per-port destination sets, created when a second port appears.</summary>
+    public PortDestinations PerPort;
+    public uint Tools;
+    public byte TtlMin;
+    public byte TtlMax;
+
+    public static SourceState Empty => new() { FirstNs = long.MaxValue, LastNs = long.MinValue, TtlMin = byte.MaxValue };
+}
+
+/// <summary>
+/// The per-source accumulator: <see cref="Add"/> one packet with its bin, <see cref="Merge"/> another
+/// partial state. The result is the same whatever the order of packets and merges.
+/// </summary>
+/// <remarks>
+/// Memory grows with the number of sources (about 110 bytes for a source seen once, a few hundred for
+/// a typical scanner), never with packets: destinations, bins and ports are exact compact sets.
+/// </remarks>
+public sealed class SourceAccumulator
+{
+    private Dictionary<uint, SourceState> _sources = [];
+    private SlabStore _store = new();
+
+    /// <summary>Creates an empty accumulator that keeps per-port destination counts for up to <paramref name="portListLimit"/> ports per source.</summary>
+    public SourceAccumulator(int portListLimit = 32)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(portListLimit);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(portListLimit, PortDestinations.MaxLimit);
+        PortListLimit = portListLimit;
+    }
+
+    /// <summary>Ports listed (with their destination counts) per source, the smallest port numbers first.</summary>
+    public int PortListLimit { get; }
+
+    /// <summary>Number of sources seen.</summary>
+    public int Count => _sources.Count;
+
+    /// <summary>Packets folded in.</summary>
+    public long Packets { get; private set; }
+
+    internal Dictionary<uint, SourceState> Sources => _sources;
+
+    internal SlabStore Store => _store;
+
+    /// <summary>Folds one packet that falls in bin <paramref name="bin"/>.</summary>
+    public void Add(in PacketRecord packet, uint bin)
+    {
+        ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_sources, packet.Src, out var exists);
+        if (!exists)
+        {
+            s = SourceState.Empty;
+        }
+
+        Packets++;
+        s.Packets++;
+        s.FirstNs = Math.Min(s.FirstNs, packet.TimestampNs);
+        s.LastNs = Math.Max(s.LastNs, packet.TimestampNs);
+        var store = _store;
+        s.Bins.Add(bin, store);
+        s.Tools |= 1u << ((int)packet.Tool & 31);
+        s.TtlMin = Math.Min(s.TtlMin, packet.Ttl);
+        s.TtlMax = Math.Max(s.TtlMax, packet.Ttl);
+        var port = packet.DstPort;
+        if (!s.PerPort.Exists && s.Ports.Count == 1 && s.Ports.Single != port)
+        {
+            s.PerPort = PortDestinations.FromSinglePort((ushort)s.Ports.Single, s.Destinations, store, store, PortListLimit);
+        }
+
+        s.Ports.Add(port, store);
+        s.Destinations.Add(packet.Dst, store);
+        if (s.PerPort.Exists)
+        {
+            s.PerPort.Add(port, packet.Dst, store, PortListLimit);
+        }
+    }
+
+    /// <summary>Adds everything of <paramref name="other"/> to this accumulator; <paramref name="other"/> must not be used afterwards.</summary>
+    public void Merge(SourceAccumulator other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.PortListLimit != PortListLimit)
+        {
+            throw new ArgumentException("accumulators with different port-list limits cannot merge", nameof(other));
+        }
+
+        Packets += other.Packets;
+        if (_sources.Count < other._sources.Count)
+        {
+            (_sources, other._sources) = (other._sources, _sources);
+            (_store, other._store) = (other._store, _store);
+        }
+
+        foreach (var (src, theirs) in other._sources)
+        {
+            ref var mine = ref CollectionsMarshal.GetValueRefOrAddDefault(_sources, src, out var exists);
+            if (!exists)
+            {
+                mine = Adopt(theirs, other);
+                continue;
+            }
+
+            MergeState(ref mine, theirs, other);
+        }
+
+        other._sources = [];
+        other._store = new();
+        other.Packets = 0;
+    }
+
+    /// <summary>Rough bytes held (entries plus the sets' arrays), for the memory benchmark.</summary>
+    public long EstimateBytes()
+    {
+        return (_sources.EnsureCapacity(0) * (long)(16 + System.Runtime.CompilerServices.Unsafe.SizeOf<SourceState>())) + _store.Bytes;
+    }
+
+    // A source only the other side has: its sets move into this store.
+    private SourceState Adopt(in SourceState theirs, SourceAccumulator other)
+    {
+        var s = theirs;
+        s.Destinations = theirs.Destinations.CopyTo(other._store, _store);
+        s.Bins = theirs.Bins.CopyTo(other._store, _store);
+        s.Ports = theirs.Ports.CopyTo(other._store, _store);
+        s.PerPort = theirs.PerPort.Exists ? theirs.PerPort.CopyTo(other._store, _store, PortListLimit) : default;
+        return s;
+    }
+
+    private void MergeState(ref SourceState mine, in SourceState theirs, SourceAccumulator other)
+    {
+        // Per-port tables are needed as soon as the union has two ports; a side with one port has
+        // all its destinations on that port.
+        if (mine.PerPort.Exists || theirs.PerPort.Exists || mine.Ports.Single != theirs.Ports.Single)
+        {
+            if (!mine.PerPort.Exists)
+            {
+                mine.PerPort = PortDestinations.FromSinglePort((ushort)mine.Ports.Single, mine.Destinations, _store, _store, PortListLimit);
+            }
+
+            var theirTable = theirs.PerPort.Exists
+                ? theirs.PerPort
+                : PortDestinations.FromSinglePort((ushort)theirs.Ports.Single, theirs.Destinations, other._store, other._store, PortListLimit);
+            mine.PerPort.UnionWith(theirTable, other._store, _store, PortListLimit);
+        }
+
+        mine.Packets += theirs.Packets;
+        mine.FirstNs = Math.Min(mine.FirstNs, theirs.FirstNs);
+        mine.LastNs = Math.Max(mine.LastNs, theirs.LastNs);
+        mine.Destinations.UnionWith(theirs.Destinations, other._store, _store);
+        mine.Bins.UnionWith(theirs.Bins, other._store, _store);
+        mine.Ports.UnionWith(theirs.Ports, other._store, _store);
+        mine.Tools |= theirs.Tools;
+        mine.TtlMin = Math.Min(mine.TtlMin, theirs.TtlMin);
+        mine.TtlMax = Math.Max(mine.TtlMax, theirs.TtlMax);
+    }
+}

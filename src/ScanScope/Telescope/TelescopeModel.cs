@@ -1,0 +1,188 @@
+namespace ScanScope.Telescope;
+
+/// <summary>A run of whole minutes in which the telescope received nothing at all.</summary>
+/// <param name="StartNs">Start of the first silent minute (ns since the Unix epoch).</param>
+/// <param name="Minutes">Length of the run in minutes.</param>
+public readonly record struct Outage(long StartNs, int Minutes);
+
+/// <summary>Observers whose uptime falls in [Lower, Upper) (Upper = 1 includes 1), as in thesis table 4.1.</summary>
+public sealed record UptimeClass(string Label, double Lower, double Upper, int Observers, double MeanUptime);
+
+/// <summary>Observers of one /16 that received something on one UTC day (thesis figure 4.1).</summary>
+public readonly record struct DailyActivity(DateOnly Day, TelescopeBlock Subnet, int ActiveObservers);
+
+/// <summary>
+/// The telescope over the analysis window: observers, their uptime, the active observers |O|,
+/// whole-telescope outages, the uptime classes and the active observers per day.
+/// </summary>
+/// <remarks>
+/// Uptime of an observer = minutes in which it received at least one packet / (minutes of the window
+/// − outage minutes). An outage minute is one in which no TCP packet reached any observer; those
+/// minutes say the capture was down, not the observer, so they leave the denominator.
+/// </remarks>
+public sealed class TelescopeModel
+{
+    private static readonly (string Label, double Lower, double Upper)[] ClassEdges =
+    [
+        ("97-100%", 0.97, 1.0), ("90-97%", 0.90, 0.97), ("50-90%", 0.50, 0.90), ("10-50%", 0.10, 0.50), ("0-10%", double.Epsilon, 0.10), ("never", 0, double.Epsilon),
+    ];
+
+    private readonly Dictionary<uint, int> _activeMinutes;
+
+    private TelescopeModel(TelescopeSpace space, long windowStartNs, long windowEndNs, double threshold, Dictionary<uint, int> activeMinutes)
+    {
+        Space = space;
+        WindowStartNs = windowStartNs;
+        WindowEndNs = windowEndNs;
+        UptimeThreshold = threshold;
+        _activeMinutes = activeMinutes;
+    }
+
+    /// <summary>The observed space (given or inferred).</summary>
+    public TelescopeSpace Space { get; }
+
+    /// <summary>Window start (ns since the Unix epoch).</summary>
+    public long WindowStartNs { get; }
+
+    /// <summary>Window end, exclusive (ns since the Unix epoch).</summary>
+    public long WindowEndNs { get; }
+
+    /// <summary>Uptime at or above which an observer counts as active.</summary>
+    public double UptimeThreshold { get; }
+
+    /// <summary>Minutes the window spans.</summary>
+    public int WindowMinutes { get; private set; }
+
+    /// <summary>Minutes with no packet at all.</summary>
+    public int OutageMinutes { get; private set; }
+
+    /// <summary>Runs of outage minutes, in time order.</summary>
+    public IReadOnlyList<Outage> Outages { get; private set; } = [];
+
+    /// <summary>Addresses in the observed space.</summary>
+    public long Observers => Space.Size;
+
+    /// <summary>Observers that received at least one packet.</summary>
+    public int ObserversSeen => _activeMinutes.Count;
+
+    /// <summary>|O|: observers whose uptime is at least <see cref="UptimeThreshold"/>.</summary>
+    public int ActiveObservers { get; private set; }
+
+    /// <summary>Observers per uptime class (thesis table 4.1).</summary>
+    public IReadOnlyList<UptimeClass> UptimeClasses { get; private set; } = [];
+
+    /// <summary>Active observers per /16 per UTC day (thesis figure 4.1).</summary>
+    public IReadOnlyList<DailyActivity> Daily { get; private set; } = [];
+
+    /// <summary>Distinct observers per /16 that received anything in the window (the dotted line of figure 4.1).</summary>
+    public IReadOnlyDictionary<TelescopeBlock, int> ObserversPerSubnet { get; private set; } = new Dictionary<TelescopeBlock, int>();
+
+    /// <summary>Uptime of <paramref name="observer"/> (0 for an observer that never received anything).</summary>
+    public double UptimeOf(uint observer)
+    {
+        var effective = WindowMinutes - OutageMinutes;
+        return effective <= 0 ? 0 : _activeMinutes.GetValueOrDefault(observer) / (double)effective;
+    }
+
+    /// <summary>Builds the model from the folded packets.</summary>
+    /// <param name="accumulator">Every TCP packet to the telescope in the window.</param>
+    /// <param name="space">The observed space, or null to infer it (<see cref="TelescopeSpace.Infer"/>).</param>
+    /// <param name="windowStartNs">Window start.</param>
+    /// <param name="windowEndNs">Window end, exclusive.</param>
+    /// <param name="threshold">Uptime at or above which an observer is active.</param>
+    public static TelescopeModel Build(TelescopeAccumulator accumulator, TelescopeSpace? space, long windowStartNs, long windowEndNs, double threshold)
+    {
+        ArgumentNullException.ThrowIfNull(accumulator);
+        space ??= TelescopeSpace.Infer(accumulator.Observers.Keys);
+        var firstMinute = TelescopeAccumulator.MinuteOf(windowStartNs);
+        var endMinute = windowEndNs > windowStartNs ? (uint)((windowEndNs + 59_999_999_999L) / 60_000_000_000L) : firstMinute;
+        var active = new Dictionary<uint, int>(accumulator.Observers.Count);
+        var model = new TelescopeModel(space, windowStartNs, windowEndNs, threshold, active);
+        model.WindowMinutes = (int)(endMinute - firstMinute);
+
+        var outages = new List<Outage>();
+        var minutePackets = accumulator.MinutePackets;
+        for (var m = firstMinute; m < endMinute; m++)
+        {
+            if (minutePackets.ContainsKey(m))
+            {
+                continue;
+            }
+
+            model.OutageMinutes++;
+            if (outages.Count > 0 && outages[^1].StartNs + (outages[^1].Minutes * 60_000_000_000L) == m * 60_000_000_000L)
+            {
+                outages[^1] = outages[^1] with { Minutes = outages[^1].Minutes + 1 };
+            }
+            else
+            {
+                outages.Add(new Outage(m * 60_000_000_000L, 1));
+            }
+        }
+
+        model.Outages = outages;
+        var effective = model.WindowMinutes - model.OutageMinutes;
+        var days = new Dictionary<(uint Day, uint Subnet), int>();
+        var perSubnet = new Dictionary<TelescopeBlock, int>();
+        var classCounts = new int[ClassEdges.Length];
+        var classMinutes = new long[ClassEdges.Length]; // integer sums keep the means independent of iteration order
+        foreach (var (address, minutes) in accumulator.Observers)
+        {
+            if (!space.Contains(address))
+            {
+                continue;
+            }
+
+            active[address] = minutes.Count;
+            var subnet = address & 0xFFFF0000u;
+            var key = new TelescopeBlock(subnet, 16);
+            perSubnet[key] = perSubnet.GetValueOrDefault(key) + 1;
+            var lastDay = uint.MaxValue;
+            foreach (var m in minutes.Values(accumulator.Store))
+            {
+                var day = m / 1440;
+                if (day != lastDay)
+                {
+                    days[(day, subnet)] = days.GetValueOrDefault((day, subnet)) + 1;
+                    lastDay = day;
+                }
+            }
+
+            var uptime = effective <= 0 ? 0 : minutes.Count / (double)effective;
+            if (uptime >= threshold)
+            {
+                model.ActiveObservers++;
+            }
+
+            var c = ClassOf(uptime);
+            classCounts[c]++;
+            classMinutes[c] += minutes.Count;
+        }
+
+        var never = space.Size - active.Count;
+        classCounts[^1] += (int)Math.Min(never, int.MaxValue);
+        if (threshold <= 0)
+        {
+            model.ActiveObservers += (int)Math.Min(never, int.MaxValue);
+        }
+
+        model.UptimeClasses = [.. ClassEdges.Select((e, i) => new UptimeClass(e.Label, e.Lower, e.Upper, classCounts[i], classCounts[i] == 0 || effective <= 0 ? 0 : classMinutes[i] / ((double)classCounts[i] * effective)))];
+        model.Daily = [.. days.OrderBy(d => d.Key.Day).ThenBy(d => d.Key.Subnet)
+            .Select(d => new DailyActivity(DateOnly.FromDayNumber(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + (int)d.Key.Day), new TelescopeBlock(d.Key.Subnet, 16), d.Value))];
+        model.ObserversPerSubnet = perSubnet;
+        return model;
+    }
+
+    private static int ClassOf(double uptime)
+    {
+        for (var i = 0; i < ClassEdges.Length; i++)
+        {
+            if (uptime >= ClassEdges[i].Lower)
+            {
+                return i;
+            }
+        }
+
+        return ClassEdges.Length - 1;
+    }
+}

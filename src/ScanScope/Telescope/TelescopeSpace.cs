@@ -1,0 +1,98 @@
+namespace ScanScope.Telescope;
+
+/// <summary>
+/// The telescope's observed address space: the addresses that could receive traffic, given as CIDR
+/// blocks or inferred from the destinations seen.
+/// </summary>
+public sealed class TelescopeSpace
+{
+    /// <summary>Prefix length of the blocks an inferred space is made of.</summary>
+    public const int InferredPrefixLength = 24;
+
+    private readonly uint[] _firsts;
+    private readonly uint[] _lasts;
+
+    /// <summary>Creates the space covered by <paramref name="blocks"/> (overlaps are merged).</summary>
+    public TelescopeSpace(IEnumerable<TelescopeBlock> blocks, bool inferred = false)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        Blocks = [.. blocks.Distinct().OrderBy(b => b.Network).ThenBy(b => b.PrefixLength)];
+        Inferred = inferred;
+        var firsts = new List<uint>();
+        var lasts = new List<uint>();
+        foreach (var b in Blocks)
+        {
+            if (lasts.Count > 0 && (long)b.First <= (long)lasts[^1] + 1)
+            {
+                lasts[^1] = Math.Max(lasts[^1], b.Last);
+                continue;
+            }
+
+            firsts.Add(b.First);
+            lasts.Add(b.Last);
+        }
+
+        _firsts = [.. firsts];
+        _lasts = [.. lasts];
+        for (var i = 0; i < _firsts.Length; i++)
+        {
+            Size += (long)_lasts[i] - _firsts[i] + 1;
+        }
+    }
+
+    /// <summary>The blocks, sorted.</summary>
+    public IReadOnlyList<TelescopeBlock> Blocks { get; }
+
+    /// <summary>True when the space was inferred from traffic rather than given.</summary>
+    public bool Inferred { get; }
+
+    /// <summary>Number of addresses.</summary>
+    public long Size { get; }
+
+    /// <summary>Parses CIDR strings ("192.0.2.0/24").</summary>
+    public static TelescopeSpace Parse(IEnumerable<string> cidrs) => new((cidrs ?? throw new ArgumentNullException(nameof(cidrs))).Select(TelescopeBlock.Parse));
+
+    /// <summary>
+    /// The space inferred from traffic: every /24 that received at least one packet, all its 256
+    /// addresses counted as observers (those that never received anything have uptime 0).
+    /// </summary>
+    public static TelescopeSpace Infer(IEnumerable<uint> destinations)
+    {
+        ArgumentNullException.ThrowIfNull(destinations);
+        const uint mask = uint.MaxValue << (32 - InferredPrefixLength);
+        return new TelescopeSpace(destinations.Select(d => d & mask).Distinct().Select(n => new TelescopeBlock(n, InferredPrefixLength)), inferred: true);
+    }
+
+    /// <summary>True when <paramref name="address"/> is in the space.</summary>
+    public bool Contains(uint address)
+    {
+        if (_firsts.Length == 1)
+        {
+            return address >= _firsts[0] && address <= _lasts[0];
+        }
+
+        var at = Array.BinarySearch(_firsts, address);
+        if (at >= 0)
+        {
+            return true;
+        }
+
+        at = ~at - 1;
+        return at >= 0 && address <= _lasts[at];
+    }
+
+    /// <summary>Every address of the space, ascending.</summary>
+    public IEnumerable<uint> Addresses()
+    {
+        for (var i = 0; i < _firsts.Length; i++)
+        {
+            for (var a = (long)_firsts[i]; a <= _lasts[i]; a++)
+            {
+                yield return (uint)a;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Join(',', Blocks);
+}

@@ -1,0 +1,86 @@
+using CsCheck;
+using ScanScope.Features;
+
+namespace ScanScope.Tests.Features;
+
+public sealed class CompactSetTests
+{
+    [Fact]
+    public void AddAndUnion_AgreeWithHashSet_AcrossInlineBlockAndBitmapForms()
+    {
+        // Value ranges from dense (bitmap form) to sparse (chunks far apart), sizes across the block limit;
+        // the two sets live in different stores, as two partial states do.
+        var gen = from range in Gen.OneOf(16u, 5000u, 100_000u, uint.MaxValue)
+                  from a in Gen.UInt[0, range - 1].Array[0, 3000]
+                  from b in Gen.UInt[0, range - 1].Array[0, 3000]
+                  select (a, b);
+        gen.Sample(
+            t =>
+            {
+                var mine = new SlabStore();
+                var theirs = new SlabStore();
+                var x = default(CompactSet);
+                var y = default(CompactSet);
+                var hx = new HashSet<uint>();
+                foreach (var v in t.a)
+                {
+                    Assert.Equal(hx.Add(v), x.Add(v, mine));
+                }
+
+                foreach (var v in t.b)
+                {
+                    y.Add(v, theirs);
+                }
+
+                Assert.Equal(hx.Order(), x.Values(mine));
+                if (hx.Count > 0)
+                {
+                    Assert.Equal((hx.Min(), hx.Max()), (x.Min(mine), x.Max(mine)));
+                }
+
+                var before = x.CopyTo(mine, mine);
+                x.UnionWith(y, theirs, mine);
+                hx.UnionWith(t.b);
+                Assert.Equal(hx.Count, x.Count);
+                Assert.Equal(hx.Order(), x.Values(mine));
+                Assert.All(t.b, v => Assert.True(x.Contains(v, mine)));
+                Assert.Equal(t.a.Distinct().Order(), before.Values(mine));
+            },
+            iter: 200,
+            seed: "0N0XIzNsQ0O4");
+    }
+
+    [Fact]
+    public void ManySmallSets_ShareTheStoreAndReuseFreedBlocks()
+    {
+        var store = new SlabStore();
+        var sets = new CompactSet[1000];
+        for (uint round = 0; round < 64; round++)
+        {
+            for (var i = 0; i < sets.Length; i++)
+            {
+                sets[i].Add((uint)(i * 1000) + round, store);
+            }
+        }
+
+        Assert.All(sets, s => Assert.Equal(64, s.Count));
+        Assert.Equal(Enumerable.Range(0, 64).Select(r => (uint)(7000 + r)), sets[7].Values(store));
+
+        // 1000 sets of 64 values need 256 KB; growing them by doubling frees every smaller block for reuse.
+        Assert.Equal(4L << 20, store.Bytes);
+    }
+
+    [Fact]
+    public void LargeSet_IsPromotedToABitmapThatCostsLessThanABlock()
+    {
+        var store = new SlabStore();
+        var set = default(CompactSet);
+        for (uint v = 0; v < 65536; v++)
+        {
+            set.Add(0x0A000000u + v, store);
+        }
+
+        Assert.Equal(65536, set.Count);
+        Assert.InRange(set.HeapBytes(store), 8192, 10_000);
+    }
+}

@@ -1,0 +1,93 @@
+using CsCheck;
+using ScanScope.Features;
+using ScanScope.Packets;
+using ScanScope.Pipeline;
+using ScanScope.Telescope;
+using static ScanScope.Tests.Features.TestCaptures;
+
+namespace ScanScope.Tests.Features;
+
+public sealed class MergePropertyTests
+{
+    private static readonly ushort[] PortPool = [22, 23, 80, 443, 445, 3389, 8080, 8443];
+
+    // Packets from a few sources to a /28 over about six hours, a mix of SYN and RST/ACK.
+    private static readonly Gen<PacketRecord> PacketGen =
+        Gen.Select(Gen.Int[1, 6], Gen.Int[0, 15], Gen.Int[0, PortPool.Length - 1], Gen.Int[0, 6 * 3600], Gen.Bool, Gen.Int[1, 255])
+            .Select(t => (t.Item5 ? Syn($"1.0.0.{t.Item1}", $"10.0.0.{t.Item2}", PortPool[t.Item3], t.Item4, (byte)t.Item6)
+                                 : Ack($"1.0.0.{t.Item1}", $"10.0.0.{t.Item2}", t.Item4)));
+
+    private static readonly Gen<(PacketRecord[] Packets, int[] FileOf, int Files, int Threads)> SplitGen =
+        from packets in PacketGen.Array[1, 200]
+        from files in Gen.Int[1, 5]
+        from fileOf in Gen.Int[0, files - 1].Array[packets.Length]
+        from threads in Gen.Int[1, 4]
+        select (packets, fileOf, files, threads);
+
+    [Fact]
+    public void Features_AreTheSameWhateverTheSplitIntoFilesAndThreads()
+    {
+        // A small port-list limit makes the per-port bound part of what must not depend on order.
+        var options = new AnalysisOptions { PortListLimit = 3, BinSeconds = 300, UptimeThreshold = 0.3 };
+        SplitGen.Sample(
+            s =>
+            {
+                var ordered = s.Packets.OrderBy(p => p.TimestampNs).ToArray();
+                var whole = Analysis.Run([Source("all.pcap", ordered)], options with { Threads = 1 }, TestContext.Current.CancellationToken);
+                var inputs = Enumerable.Range(0, s.Files)
+                    .Select(f => Source($"part{f}.pcap", s.Packets.Where((_, i) => s.FileOf[i] == f)))
+                    .Reverse()
+                    .ToArray();
+                var split = Analysis.Run(inputs, options with { Threads = s.Threads }, TestContext.Current.CancellationToken);
+
+                Assert.Equal(Csv(whole), Csv(split));
+                Assert.Equal(whole.Telescope.ActiveObservers, split.Telescope.ActiveObservers);
+                Assert.Equal(whole.Telescope.Outages, split.Telescope.Outages);
+                Assert.Equal(whole.Telescope.Daily, split.Telescope.Daily);
+                Assert.Equal(whole.Telescope.UptimeClasses, split.Telescope.UptimeClasses);
+                Assert.Equal((whole.Used, whole.Filtered, whole.WindowStartNs, whole.WindowEndNs), (split.Used, split.Filtered, split.WindowStartNs, split.WindowEndNs));
+            },
+            iter: 60,
+            seed: "0N0XIzNsQ0O2");
+    }
+
+    [Fact]
+    public void Features_MatchAStraightforwardReferenceComputation()
+    {
+        const int b = 300;
+        SplitGen.Sample(
+            s =>
+            {
+                var result = Analysis.Run([Source("all.pcap", s.Packets)], new AnalysisOptions { BinSeconds = b, Threads = 1, PortListLimit = 64 }, TestContext.Current.CancellationToken);
+                var syn = s.Packets.Where(p => p.IsSyn).ToArray();
+                var all = s.Packets;
+                var windowStart = all.Min(p => p.TimestampNs) / 1_000_000_000L / b * b;
+                var expected = syn.GroupBy(p => p.Src).OrderBy(g => g.Key).Select(g =>
+                {
+                    var bins = g.Select(p => (p.TimestampNs / 1_000_000_000L) / b).Distinct().Order().ToArray();
+                    var gaps = bins.Zip(bins.Skip(1), (x, y) => (double)(y - x) * b).ToArray();
+                    return (g.Key, g.Select(p => p.Dst).Distinct().Count(), gaps.Length == 0 ? b : gaps.Average(),
+                        (bins[0] * b) - windowStart, (long)bins.Length * b, g.Select(p => p.DstPort).Distinct().Count(),
+                        string.Join(';', g.GroupBy(p => p.DstPort).OrderBy(x => x.Key).Select(x => $"{x.Key}:{x.Select(p => p.Dst).Distinct().Count()}")));
+                }).ToArray();
+                var actual = result.Features.Select(f => (f.Src, f.Destinations, f.Period, f.Start, f.Activity, f.Ports,
+                    string.Join(';', f.PortList.Zip(f.PortDestinations, (p, n) => $"{p}:{n}")))).ToArray();
+
+                Assert.Equal(expected.Length, actual.Length);
+                for (var i = 0; i < expected.Length; i++)
+                {
+                    Assert.Equal(expected[i].Item3, actual[i].Period, 9);
+                    Assert.Equal(expected[i] with { Item3 = 0 }, actual[i] with { Period = 0 });
+                }
+            },
+            iter: 60,
+            seed: "0N0XIzNsQ0O3");
+    }
+
+    private static string Csv(AnalysisResult r)
+    {
+        using var w = new StringWriter();
+        AnalysisWriter.WriteFeatures(r.Features, w);
+        return w.ToString();
+    }
+}

@@ -1,0 +1,46 @@
+using ScanScope.Telescope;
+
+namespace ScanScope.Tests.Telescope;
+
+public sealed class TelescopeSpaceTests
+{
+    [Theory]
+    [InlineData("10.0.0.0/8", 0x0A000000u, 8)]
+    [InlineData("192.0.2.7", 0xC0000207u, 32)]
+    [InlineData("0.0.0.0/0", 0u, 0)]
+    public void Cidr_Parses(string text, uint network, int prefix) => Assert.Equal(new TelescopeBlock(network, prefix), TelescopeBlock.Parse(text));
+
+    [Theory]
+    [InlineData("10.0.0.1/24", "host bits")]
+    [InlineData("10.0.0/24", "four dotted")]
+    [InlineData("10.0.0.256/32", "'256'")]
+    [InlineData("10.0.0.0/33", "prefix length")]
+    public void BadCidr_SaysWhy(string text, string problem)
+    {
+        Assert.False(TelescopeBlock.TryParse(text, out _, out var why));
+        Assert.Contains(problem, why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Space_MergesOverlapsAndAnswersMembership()
+    {
+        var space = TelescopeSpace.Parse(["10.0.0.0/16", "10.0.128.0/17", "192.0.2.0/24", "10.1.0.0/16"]);
+
+        Assert.Equal((2L * 65536) + 256, space.Size);
+        Assert.True(space.Contains(TelescopeBlock.Parse("10.1.255.255").Network));
+        Assert.True(space.Contains(TelescopeBlock.Parse("192.0.2.0").Network));
+        Assert.False(space.Contains(TelescopeBlock.Parse("10.2.0.0").Network));
+        Assert.False(space.Contains(TelescopeBlock.Parse("192.0.1.255").Network));
+        Assert.False(space.Contains(TelescopeBlock.Parse("9.255.255.255").Network));
+        Assert.Equal(space.Size, space.Addresses().LongCount());
+    }
+
+    [Fact]
+    public void InferredSpace_TakesEverySlash24WithTraffic()
+    {
+        var space = TelescopeSpace.Infer([0x0A000001u, 0x0A0000FFu, 0x0A000305u]);
+
+        Assert.True(space.Inferred);
+        Assert.Equal("10.0.0.0/24,10.0.3.0/24", space.ToString());
+    }
+}
