@@ -1,0 +1,252 @@
+namespace ScanScope.Confirmation;
+
+/// <summary>
+/// Cuts a cluster's per-port hit series into scans: the thesis picked density peaks by hand;
+/// this does it with three steps that follow from how a sharded scan reaches a telescope.
+/// </summary>
+/// <remarks>
+/// <list type="number">
+/// <item><b>Gap split.</b> While a sharded scan runs, every host probes at a near-constant rate,
+/// so the aggregate gap between telescope hits is geometric with mean |N|/(|H||O|R) — short and
+/// light-tailed. A gap longer than k × the median gap of its segment (a geometric gap exceeds it
+/// with probability ≈ 2^-k) and longer than the floor (the bin width) ends a scan. The median
+/// is recomputed inside every piece until nothing splits, so scans of different rates on the same
+/// port each get their own yardstick.</item>
+/// <item><b>Repeat split.</b> One scan never probes a destination twice (retries are already
+/// folded), so a long run of destinations that the segment already saw means a new scan began
+/// (back-to-back scans with no pause, or a second scan on the same port). The cut is the minimum
+/// of the CUSUM of the repeat indicator; it is kept when the repeat share is at most
+/// RepeatBefore before the cut and at least RepeatAfter after it.</item>
+/// <item><b>Coverage merge.</b> A scan that paused (a telescope outage, a host that fell behind and
+/// finished alone) was cut in step 1 into pieces that belong together: consecutive pieces are
+/// merged when the pause is shorter than the longer piece, their destinations are disjoint (far
+/// fewer shared than two independent scans would share, |A||B|/|O|), their union covers at most
+/// (1 + tolerance)·|O|, and the smaller piece's hosts are mostly the larger's.</item>
+/// </list>
+/// Overlapping scans on one port (a greedy group running two seeds at once) cannot be separated
+/// in time: the repeat split cuts where the second one starts, and the later piece keeps both,
+/// which its overlap (host–destination pairs over unique destinations, above 1) reports.
+/// </remarks>
+internal static class ScanSegmenter
+{
+    /// <summary>The index ranges of <paramref name="hits"/> that are scans, in time order.</summary>
+    public static List<(int From, int To)> Segment(PortHits hits, ConfirmationContext context)
+    {
+        var options = context.Options;
+        var floorNs = (long)((options.MinSplitGapSeconds ?? context.BinSeconds) * 1e9);
+        var pieces = new List<(int From, int To)>();
+        GapSplit(hits.TimesNs, 0, hits.Count, options.GapFactor, floorNs, pieces);
+
+        var repeatPieces = new List<(int From, int To)>();
+        foreach (var piece in pieces)
+        {
+            RepeatSplit(hits, piece.From, piece.To, options, repeatPieces);
+        }
+
+        return CoverageMerge(hits, repeatPieces, context);
+    }
+
+    private static void GapSplit(long[] t, int from, int to, double factor, long floorNs, List<(int, int)> output)
+    {
+        var n = to - from;
+        if (n < 3)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        var gaps = new long[n - 1];
+        for (var i = from; i < to - 1; i++)
+        {
+            gaps[i - from] = t[i + 1] - t[i];
+        }
+
+        Array.Sort(gaps);
+        var median = gaps[gaps.Length / 2];
+        var threshold = Math.Max(median * factor, floorNs);
+        var start = from;
+        var split = false;
+        for (var i = from; i < to - 1; i++)
+        {
+            if (t[i + 1] - t[i] > threshold)
+            {
+                split = true;
+                GapSplit(t, start, i + 1, factor, floorNs, output);
+                start = i + 1;
+            }
+        }
+
+        if (!split)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        GapSplit(t, start, to, factor, floorNs, output);
+    }
+
+    private static void RepeatSplit(PortHits hits, int from, int to, ConfirmationOptions options, List<(int, int)> output)
+    {
+        var n = to - from;
+        var minPart = Math.Max(options.MinScanDestinations, 2);
+        if (n < 2 * minPart)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        var repeat = new bool[n];
+        var seen = new HashSet<uint>();
+        var repeats = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (!seen.Add(hits.Destinations[from + i]))
+            {
+                repeat[i] = true;
+                repeats++;
+            }
+        }
+
+        if (repeats < minPart)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        var mean = repeats / (double)n;
+        double cusum = 0, best = 0;
+        var cut = -1;
+        var before = 0;
+        var bestBefore = 0;
+        for (var c = 1; c < n; c++)
+        {
+            var r = repeat[c - 1] ? 1 : 0;
+            before += r;
+            cusum += r - mean;
+            if (c >= minPart && n - c >= minPart && cusum < best)
+            {
+                best = cusum;
+                cut = c;
+                bestBefore = before;
+            }
+        }
+
+        if (cut < 0)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        var shareBefore = bestBefore / (double)cut;
+        var shareAfter = (repeats - bestBefore) / (double)(n - cut);
+        if (shareBefore > options.RepeatBefore || shareAfter < options.RepeatAfter || shareAfter - shareBefore < 0.25)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        RepeatSplit(hits, from, from + cut, options, output);
+        RepeatSplit(hits, from + cut, to, options, output);
+    }
+
+    /// <summary>Merges the pieces that belong to one paused scan; returns the scans only (pieces with enough destinations), strays dropped.</summary>
+    private static List<(int From, int To)> CoverageMerge(PortHits hits, List<(int From, int To)> pieces, ConfirmationContext context)
+    {
+        var options = context.Options;
+        var observers = (double)context.ActiveObservers;
+        var result = new List<(int From, int To)>();
+        Piece? current = null;
+        foreach (var (from, to) in pieces)
+        {
+            var next = new Piece(hits, from, to);
+            if (next.Destinations.Count < options.MinScanDestinations)
+            {
+                continue;
+            }
+
+            if (current is not null && Belong(current, next, observers, options))
+            {
+                // Stray hits between the two pieces are absorbed by the merged scan.
+                current = new Piece(hits, current.From, next.To);
+                continue;
+            }
+
+            if (current is not null)
+            {
+                result.Add((current.From, current.To));
+            }
+
+            current = next;
+        }
+
+        if (current is not null)
+        {
+            result.Add((current.From, current.To));
+        }
+
+        return result;
+    }
+
+    private static bool Belong(Piece a, Piece b, double observers, ConfirmationOptions options)
+    {
+        var pause = b.StartNs - a.EndNs;
+        if (pause > Math.Max(a.DurationNs, b.DurationNs))
+        {
+            return false;
+        }
+
+        var small = a.Destinations.Count <= b.Destinations.Count ? a : b;
+        var large = ReferenceEquals(small, a) ? b : a;
+        var shared = small.Destinations.Count(large.Destinations.Contains);
+        if (shared > options.MergeMaxOverlap * small.Destinations.Count)
+        {
+            return false;
+        }
+
+        var independent = a.Destinations.Count * (double)b.Destinations.Count / observers;
+        if (independent >= 5 && shared > 0.25 * independent)
+        {
+            return false;
+        }
+
+        var union = a.Destinations.Count + b.Destinations.Count - shared;
+        if (union > (1 + options.CoverageTolerance) * observers)
+        {
+            return false;
+        }
+
+        var smallHosts = a.Hosts.Count <= b.Hosts.Count ? a.Hosts : b.Hosts;
+        var largeHosts = ReferenceEquals(smallHosts, a.Hosts) ? b.Hosts : a.Hosts;
+        return smallHosts.Count(largeHosts.Contains) >= 0.8 * smallHosts.Count;
+    }
+
+    private sealed class Piece
+    {
+        public Piece(PortHits hits, int from, int to)
+        {
+            From = from;
+            To = to;
+            StartNs = hits.TimesNs[from];
+            EndNs = hits.TimesNs[to - 1];
+            for (var i = from; i < to; i++)
+            {
+                Destinations.Add(hits.Destinations[i]);
+                Hosts.Add(hits.Hosts[i]);
+            }
+        }
+
+        public int From { get; }
+
+        public int To { get; }
+
+        public long StartNs { get; }
+
+        public long EndNs { get; }
+
+        public long DurationNs => EndNs - StartNs;
+
+        public HashSet<uint> Destinations { get; } = [];
+
+        public HashSet<int> Hosts { get; } = [];
+    }
+}
