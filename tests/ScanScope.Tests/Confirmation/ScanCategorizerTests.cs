@@ -14,7 +14,7 @@ public sealed class ScanCategorizerTests(ITestOutputHelper output)
         {
             for (var seed = 0; seed < 8; seed++)
             {
-                var s = new SyntheticScans((int)category * 100 + seed);
+                var s = new SyntheticScans((int)category * 100 + seed, telescopeBits: 13);
                 var hosts = CategoryGroups.Generate(s, category);
                 var result = ClusterConfirmer.Confirm(SyntheticScans.Cluster(0, s.Build(), hosts), s.Context());
                 total++;
