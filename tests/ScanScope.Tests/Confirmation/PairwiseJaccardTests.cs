@@ -32,6 +32,28 @@ public sealed class PairwiseJaccardTests
         Assert.Equal(brute, PairwiseJaccard.Mean(sets), 12);
     }
 
+    [Theory]
+    [InlineData(40, 30)]
+    [InlineData(2100, 3)]
+    public void HeavilySharedSets_TakeTheDenseOrSparsePath_AndStillGiveTheBruteForceMean(int count, int universe)
+    {
+        var rng = new Random(count);
+        var sets = Enumerable.Range(0, count)
+            .Select(_ => (IReadOnlyCollection<uint>)Enumerable.Range(0, rng.Next(1, 4)).Select(_ => (uint)rng.Next(universe)).ToHashSet())
+            .ToList();
+        var brute = 0.0;
+        for (var i = 0; i < count; i++)
+        {
+            for (var j = i + 1; j < count; j++)
+            {
+                var shared = ((HashSet<uint>)sets[i]).Count(sets[j].Contains);
+                brute += shared / (double)(sets[i].Count + sets[j].Count - shared);
+            }
+        }
+
+        Assert.Equal(brute / (count * (count - 1) / 2.0), PairwiseJaccard.Mean(sets), 9);
+    }
+
     [Fact]
     public void DisjointSets_GiveZero_IdenticalSetsGiveOne()
     {
