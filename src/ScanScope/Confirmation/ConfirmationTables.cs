@@ -56,6 +56,20 @@ public static class ConfirmationTables
             r.ClusterId, i + 1, Address(r.Source), r.Score, r.WindowShare, r.SizeSimilarity, r.Disjointness, r.ScansJoined, r.Destinations, r.SharedDestinations,
         })]);
 
+    /// <summary>source_geo: country, ASN and organization of each address ("unknown" without a database).</summary>
+    public static Table SourceGeo(IEnumerable<uint> sources, Enrichment.IIpEnricher enricher)
+    {
+        ArgumentNullException.ThrowIfNull(enricher);
+        return new Table(
+            "source_geo",
+            ["src_ip", "country", "asn", "organization"],
+            [.. sources.Select(a =>
+            {
+                var info = enricher.Lookup(a);
+                return new object?[] { Address(a), info.Country, info.Asn is { } n ? (long)n : null, info.Organization };
+            })]);
+    }
+
     /// <summary>Writes <paramref name="table"/> as RFC 4180 CSV: null as "unknown", NaN empty, times ISO 8601 UTC.</summary>
     public static void WriteCsv(TextWriter writer, Table table)
     {
