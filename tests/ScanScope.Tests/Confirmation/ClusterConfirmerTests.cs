@@ -3,7 +3,7 @@ using static ScanScope.Tests.Confirmation.SyntheticScans;
 
 namespace ScanScope.Tests.Confirmation;
 
-public sealed class ClusterConfirmerTests
+public sealed class ClusterConfirmerTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData(1, 10)]
@@ -18,6 +18,7 @@ public sealed class ClusterConfirmerTests
         var result = ClusterConfirmer.Confirm(Cluster(0, s.Build(), hosts), s.Context());
 
         var scan = Assert.Single(result.Scans);
+        output.WriteLine($"hosts {hostCount}: E[H] {scan.ExpectedHosts:F2}, Jaccard {scan.Jaccard}, verdict {scan.Completeness.Text}");
         Assert.InRange(scan.ExpectedHosts, 0.9 * hostCount, 1.1 * hostCount);
         Assert.Equal(0, scan.Jaccard);
         Assert.Equal(hostCount, scan.Hosts);
@@ -67,6 +68,7 @@ public sealed class ClusterConfirmerTests
         var merged = ClusterConfirmer.Confirm(Cluster(0, events, a.Concat(b)), s.Context());
         var single = ClusterConfirmer.Confirm(Cluster(1, events, a), s.Context());
 
+        output.WriteLine($"merged: Jaccard {merged.Summary.Jaccard:E3}, single: Jaccard {single.Summary.Jaccard}");
         Assert.Equal("several scans merged", merged.Summary.Verdict);
         Assert.Equal(0, single.Summary.Jaccard);
         // Two independent scans of H hosts each: a cross pair shares |O|/H² of 2|O|/H destinations.
