@@ -8,10 +8,11 @@ namespace ScanScope.Confirmation;
 /// <list type="number">
 /// <item><b>Gap split.</b> While a sharded scan runs, every host probes at a near-constant rate,
 /// so the aggregate gap between telescope hits is geometric with mean |N|/(|H||O|R) — short and
-/// light-tailed. A gap longer than k × the median gap of its segment (a geometric gap exceeds it
-/// with probability ≈ 2^-k) and longer than the floor (the bin width) ends a scan. The median
-/// is recomputed inside every piece until nothing splits, so scans of different rates on the same
-/// port each get their own yardstick.</item>
+/// light-tailed. A gap longer than k × the local median gap (a geometric gap exceeds it with
+/// probability ≈ 2^-k) and longer than the floor (the bin width) ends a scan. The local median
+/// is the smaller of the medians of the 32 gaps on either side, so scans of different rates on
+/// the same port each get their own yardstick, and a tail where only slow hosts still run is not
+/// shattered.</item>
 /// <item><b>Repeat split.</b> One scan never probes a destination twice (retries are already
 /// folded), so a long run of destinations that the segment already saw means a new scan began
 /// (back-to-back scans with no pause, or a second scan on the same port). The cut is the minimum
@@ -46,6 +47,15 @@ internal static class ScanSegmenter
         return CoverageMerge(hits, repeatPieces, context);
     }
 
+    /// <summary>Gaps on each side of a candidate split that make up its local yardstick.</summary>
+    private const int LocalGaps = 32;
+
+    /// <summary>
+    /// Splits where a gap exceeds k × the local median gap. The yardstick is the smaller of the
+    /// medians of the <see cref="LocalGaps"/> gaps before and after: a silence between two scans is
+    /// long against both, while a scan whose rate falls (the fast hosts finished, a slow one goes
+    /// on) keeps its tail in one piece, because the tail's own gaps set the yardstick inside it.
+    /// </summary>
     private static void GapSplit(long[] t, int from, int to, double factor, long floorNs, List<(int, int)> output)
     {
         var n = to - from;
@@ -56,33 +66,49 @@ internal static class ScanSegmenter
         }
 
         var gaps = new long[n - 1];
-        for (var i = from; i < to - 1; i++)
+        for (var i = 0; i < gaps.Length; i++)
         {
-            gaps[i - from] = t[i + 1] - t[i];
+            gaps[i] = t[from + i + 1] - t[from + i];
         }
 
-        Array.Sort(gaps);
-        var median = gaps[gaps.Length / 2];
-        var threshold = Math.Max(median * factor, floorNs);
+        var window = new List<long>(LocalGaps);
         var start = from;
-        var split = false;
-        for (var i = from; i < to - 1; i++)
+        for (var i = 0; i < gaps.Length; i++)
         {
-            if (t[i + 1] - t[i] > threshold)
+            if (gaps[i] <= floorNs)
             {
-                split = true;
-                GapSplit(t, start, i + 1, factor, floorNs, output);
-                start = i + 1;
+                continue;
+            }
+
+            var before = LocalMedian(gaps, Math.Max(0, i - LocalGaps), i, window);
+            var after = LocalMedian(gaps, i + 1, Math.Min(gaps.Length, i + 1 + LocalGaps), window);
+            var yardstick = before < 0 ? after : after < 0 ? before : Math.Min(before, after);
+            if (gaps[i] > Math.Max(floorNs, factor * Math.Max(yardstick, 0)))
+            {
+                output.Add((start, from + i + 1));
+                start = from + i + 1;
             }
         }
 
-        if (!split)
+        output.Add((start, to));
+    }
+
+    /// <summary>Median of gaps[from..to), or −1 when empty.</summary>
+    private static double LocalMedian(long[] gaps, int from, int to, List<long> buffer)
+    {
+        if (to <= from)
         {
-            output.Add((from, to));
-            return;
+            return -1;
         }
 
-        GapSplit(t, start, to, factor, floorNs, output);
+        buffer.Clear();
+        for (var i = from; i < to; i++)
+        {
+            buffer.Add(gaps[i]);
+        }
+
+        buffer.Sort();
+        return buffer[buffer.Count / 2];
     }
 
     private static void RepeatSplit(PortHits hits, int from, int to, ConfirmationOptions options, List<(int, int)> output)

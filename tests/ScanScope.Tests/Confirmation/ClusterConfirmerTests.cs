@@ -139,6 +139,28 @@ public sealed class ClusterConfirmerTests(ITestOutputHelper output)
         Assert.InRange(result.Scans[1].DurationSeconds, 19.5 * Hour, 20.1 * Hour);
     }
 
+    [Theory]
+    [InlineData(1, 0.25, 3 * Hour)]
+    [InlineData(10, 0.5, 3 * Hour)]
+    [InlineData(1, 0.25, 3 * Day)]
+    [InlineData(3, 0.4, 2 * Day)]
+    public void SlowHostsFinishingAlone_StayInTheScan_SoItIsStillComplete(int slowHosts, double slowRate, double duration)
+    {
+        // A slow scan's lone tail has gaps far above the floor and k × the busy part's median.
+        var s = new SyntheticScans(13 + slowHosts, telescopeBits: 14);
+        var hosts = s.Hosts(40);
+        s.Scan(hosts, 5555, Hour, duration, rate: i => i < slowHosts ? slowRate : 1);
+        s.Lone(hosts[5], 5555, 20 * Day, Hour, 4);
+
+        var result = ClusterConfirmer.Confirm(Cluster(0, s.Build(), hosts), s.Context());
+
+        var scan = Assert.Single(result.Scans);
+        Assert.Equal(40, scan.Hosts);
+        Assert.Equal(s.Observers, scan.UniqueDestinations);
+        Assert.InRange(scan.DurationSeconds, duration / slowRate * 0.9, duration / slowRate * 1.01);
+        Assert.Equal("complete", result.Summary.Verdict);
+    }
+
     [Fact]
     public void HostThatTestedAloneBeforeTheGroup_IsMarkedEarly()
     {
