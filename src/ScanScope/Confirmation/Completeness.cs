@@ -16,6 +16,9 @@ public enum CompletenessKind
 
     /// <summary>The hosts' destination sets overlap: more than one scan (or group) was taken for one.</summary>
     SeveralScansMerged,
+
+    /// <summary>Short of E[H], but the scan runs into the start or end of the window: the hosts were not seen to finish.</summary>
+    CutByWindow,
 }
 
 /// <summary>The completeness verdict of one scan: found hosts against E[H].</summary>
@@ -34,6 +37,7 @@ public readonly record struct Completeness(CompletenessKind Kind, int FoundHosts
         CompletenessKind.Complete => "complete",
         CompletenessKind.Partial => string.Create(CultureInfo.InvariantCulture, $"partial: ~{MissingHosts} host{(MissingHosts == 1 ? "" : "s")} missing"),
         CompletenessKind.SeveralScansMerged => "several scans merged",
+        CompletenessKind.CutByWindow => "partial: cut by the window",
         _ => "no scan found",
     };
 

@@ -40,7 +40,16 @@ public sealed class Scan
         Multiplicity = participating.Count == 0 ? 0 : pairs / (double)participating.Count;
         Coverage = _destinations.Count / (double)context.ActiveObservers;
         Jaccard = PairwiseJaccard.Mean([.. _hostDestinations.Values]);
-        Completeness = Completeness.Judge(Hosts, DestinationsPerHost, Overlap, context);
+        var judged = Completeness.Judge(Hosts, DestinationsPerHost, Overlap, context);
+        var edge = (long)(context.BinSeconds * 1e9);
+        if (judged.Kind == CompletenessKind.Partial && (startNs - context.WindowStartNs < edge || context.WindowEndNs - endNs < edge))
+        {
+            // Hosts that are still scanning when the capture ends (or began before it) hit fewer
+            // destinations than their share: μ is low and E[H] too high, so "hosts missing" would mislead.
+            judged = judged with { Kind = CompletenessKind.CutByWindow };
+        }
+
+        Completeness = judged;
     }
 
     /// <summary>Destination port.</summary>

@@ -33,7 +33,7 @@ public sealed class ClusterConfirmerTests(ITestOutputHelper output)
     {
         var s = new SyntheticScans(4);
         var hosts = s.Hosts(60);
-        s.Scan(hosts, 443, 0, 4 * Hour);
+        s.Scan(hosts, 443, Hour, 4 * Hour);
 
         var result = ClusterConfirmer.Confirm(Cluster(7, s.Build(), hosts.Take(40)), s.Context());
 
@@ -48,7 +48,7 @@ public sealed class ClusterConfirmerTests(ITestOutputHelper output)
     {
         var s = new SyntheticScans(5);
         var hosts = s.Hosts(50);
-        s.Scan(hosts, 7, 0, 2 * Hour);
+        s.Scan(hosts, 7, Hour, 2 * Hour);
 
         var result = ClusterConfirmer.Confirm(Cluster(1, s.Build(), hosts.Skip(1)), s.Context());
 
@@ -159,6 +159,23 @@ public sealed class ClusterConfirmerTests(ITestOutputHelper output)
         Assert.Equal(s.Observers, scan.UniqueDestinations);
         Assert.InRange(scan.DurationSeconds, duration / slowRate * 0.9, duration / slowRate * 1.01);
         Assert.Equal("complete", result.Summary.Verdict);
+    }
+
+    [Fact]
+    public void ScanLongerThanTheWindow_IsCutByTheWindow_NotMissingHosts()
+    {
+        var s = new SyntheticScans(14, telescopeBits: 14);
+        var hosts = s.Hosts(20);
+        s.Scan(hosts, 22, 5 * Day, 10 * Day);
+        var events = s.Build();
+        var capturedEnd = Epoch + (long)(10 * Day * 1e9);
+        var captured = new ClusterInput(0, [.. hosts.Select(h => Without(events[h], capturedEnd, long.MaxValue))]);
+
+        var result = ClusterConfirmer.Confirm(captured, s.Context(days: 10));
+
+        Assert.Equal("partial: cut by the window", result.Summary.Verdict);
+        Assert.Equal(0, result.ReferenceScan!.Completeness.MissingHosts);
+        Assert.Equal("single-port", result.Summary.Category);
     }
 
     [Fact]
