@@ -15,9 +15,9 @@ namespace ScanScope.Confirmation;
 /// shattered.</item>
 /// <item><b>Repeat split.</b> One scan never probes a destination twice (retries are already
 /// folded), so a long run of destinations that the segment already saw means a new scan began
-/// (back-to-back scans with no pause, or a second scan on the same port). The cut is the minimum
-/// of the CUSUM of the repeat indicator; it is kept when the repeat share is at most
-/// RepeatBefore before the cut and at least RepeatAfter after it.</item>
+/// (back-to-back scans with no pause). The cut is where the repeat share of a window of hits
+/// jumps (to at least RepeatAfter, and by 0.25 over the window before); it is kept when the
+/// repeat share is at most RepeatBefore before the cut and at least RepeatAfter after it.</item>
 /// <item><b>Coverage merge.</b> A scan that paused (a telescope outage, a host that fell behind and
 /// finished alone) was cut in step 1 into pieces that belong together: consecutive pieces are
 /// merged when the pause is shorter than the longer piece, their destinations are disjoint (far
@@ -25,8 +25,8 @@ namespace ScanScope.Confirmation;
 /// (1 + tolerance)·|O|, and the smaller piece's hosts are mostly the larger's.</item>
 /// </list>
 /// Overlapping scans on one port (a greedy group running two seeds at once) cannot be separated
-/// in time: the repeat split cuts where the second one starts, and the later piece keeps both,
-/// which its overlap (host–destination pairs over unique destinations, above 1) reports.
+/// in time: the repeat share only ramps up, so they stay one piece, whose multiplicity
+/// (host–destination pairs over unique destinations, ≈ the number of scans) reports it.
 /// </remarks>
 internal static class ScanSegmenter
 {
@@ -139,22 +139,36 @@ internal static class ScanSegmenter
             return;
         }
 
-        var mean = repeats / (double)n;
-        double cusum = 0, best = 0;
-        var cut = -1;
-        var before = 0;
-        var bestBefore = 0;
-        for (var c = 1; c < n; c++)
+        // A new scan starts where the repeat share jumps: the W hits after a point repeat at least
+        // RepeatAfter and 0.25 more than the W hits before it (cut at the first repeat). Back to
+        // back, the share jumps from ~0 to the first scan's coverage. A second seed started on top
+        // of a running scan only ramps the share up, so it is not cut: the piece keeps both, and its
+        // multiplicity says so.
+        var prefix = new int[n + 1];
+        for (var i = 0; i < n; i++)
         {
-            var r = repeat[c - 1] ? 1 : 0;
-            before += r;
-            cusum += r - mean;
-            if (c >= minPart && n - c >= minPart && cusum < best)
+            prefix[i + 1] = prefix[i] + (repeat[i] ? 1 : 0);
+        }
+
+        var w = Math.Min(Math.Max(5 * minPart, n / 200), n / 2);
+        var cut = -1;
+        for (var c = Math.Max(minPart, w); c + w <= n && cut < 0; c++)
+        {
+            var after = (prefix[c + w] - prefix[c]) / (double)w;
+            var before = (prefix[c] - prefix[c - w]) / (double)w;
+            if (after >= options.RepeatAfter && after - before >= 0.25)
             {
-                best = cusum;
                 cut = c;
-                bestBefore = before;
+                while (!repeat[cut])
+                {
+                    cut++;
+                }
             }
+        }
+
+        if (cut < minPart || n - cut < minPart)
+        {
+            cut = -1;
         }
 
         if (cut < 0)
@@ -163,6 +177,7 @@ internal static class ScanSegmenter
             return;
         }
 
+        var bestBefore = prefix[cut];
         var shareBefore = bestBefore / (double)cut;
         var shareAfter = (repeats - bestBefore) / (double)(n - cut);
         if (shareBefore > options.RepeatBefore || shareAfter < options.RepeatAfter || shareAfter - shareBefore < 0.25)
@@ -193,7 +208,7 @@ internal static class ScanSegmenter
             if (current is not null && Belong(current, next, observers, options))
             {
                 // Stray hits between the two pieces are absorbed by the merged scan.
-                current = new Piece(hits, current.From, next.To);
+                current.Extend(hits, next.To);
                 continue;
             }
 
@@ -251,28 +266,36 @@ internal static class ScanSegmenter
         public Piece(PortHits hits, int from, int to)
         {
             From = from;
-            To = to;
+            To = from;
             StartNs = hits.TimesNs[from];
-            EndNs = hits.TimesNs[to - 1];
-            for (var i = from; i < to; i++)
-            {
-                Destinations.Add(hits.Destinations[i]);
-                Hosts.Add(hits.Hosts[i]);
-            }
+            Extend(hits, to);
         }
 
         public int From { get; }
 
-        public int To { get; }
+        public int To { get; private set; }
 
         public long StartNs { get; }
 
-        public long EndNs { get; }
+        public long EndNs { get; private set; }
 
         public long DurationNs => EndNs - StartNs;
 
         public HashSet<uint> Destinations { get; } = [];
 
         public HashSet<int> Hosts { get; } = [];
+
+        /// <summary>Takes in the hits up to <paramref name="to"/> (a merged piece and any strays before it).</summary>
+        public void Extend(PortHits hits, int to)
+        {
+            for (var i = To; i < to; i++)
+            {
+                Destinations.Add(hits.Destinations[i]);
+                Hosts.Add(hits.Hosts[i]);
+            }
+
+            To = to;
+            EndNs = hits.TimesNs[to - 1];
+        }
     }
 }

@@ -13,13 +13,13 @@ public sealed record GeoOptions
     public string? DataDirectory { get; init; }
 }
 
-/// <summary>Country from one database, ASN and organization from another; unknown where a database is missing.</summary>
+/// <summary>Country from one database, ASN and organization from another; unknown where a database is missing. Thread-safe.</summary>
 public sealed class IpEnricher : IIpEnricher, IDisposable
 {
     private readonly MaxMindDatabase? _country;
     private readonly MaxMindDatabase? _asnMmdb;
     private readonly AsnRangeTable? _asnTable;
-    private readonly Dictionary<uint, IpInfo> _cache = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<uint, IpInfo> _cache = new();
 
     /// <summary>Composes the sources; each may be null.</summary>
     public IpEnricher(MaxMindDatabase? country, MaxMindDatabase? asnMmdb, AsnRangeTable? asnTable, IReadOnlyList<string> attributions)

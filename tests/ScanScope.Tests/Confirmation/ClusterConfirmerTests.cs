@@ -179,6 +179,24 @@ public sealed class ClusterConfirmerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TwoOverlappingScansOfOnePort_StayOnePiece_WhoseMultiplicityReportsThem()
+    {
+        // A greedy group runs a second seed on the same port an hour into the first (3 h each).
+        var s = new SyntheticScans(15, telescopeBits: 14);
+        var hosts = s.Hosts(16);
+        s.Scan(hosts, 80, Hour, 3 * Hour, offset: _ => 0);
+        s.Scan(hosts, 80, 2 * Hour, 3 * Hour, offset: _ => 0);
+
+        var result = ClusterConfirmer.Confirm(Cluster(0, s.Build(), hosts), s.Context());
+
+        var scan = Assert.Single(result.Scans);
+        // 2 − 1/H: a host that drew a destination in both seeds counts it once.
+        Assert.InRange(scan.Multiplicity, 1.9, 2.0);
+        Assert.InRange(scan.DurationSeconds, 3.9 * Hour, 4.0 * Hour);
+        Assert.Equal("several scans merged", scan.Completeness.Text);
+    }
+
+    [Fact]
     public void HostThatTestedAloneBeforeTheGroup_IsMarkedEarly()
     {
         var s = new SyntheticScans(11);
