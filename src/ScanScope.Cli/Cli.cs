@@ -21,7 +21,7 @@ internal static class Cli
     {
         try
         {
-            return Build().Parse(args).Invoke();
+            return Build().Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (CaptureFormatException e)
         {

@@ -12,5 +12,7 @@ internal static class Commands
         ZmapCommand.Create(),
         SimulateCommand.Create(),
         AnalyzeCommand.Create(),
+        GeoCommand.Create(),
+        RecoverCommand.Create(),
     ];
 }

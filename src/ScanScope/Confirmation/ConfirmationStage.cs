@@ -1,0 +1,67 @@
+using ScanScope.Enrichment;
+
+namespace ScanScope.Confirmation;
+
+/// <summary>What the confirmation stage hands to reporting and storage.</summary>
+public sealed class ConfirmationResult
+{
+    internal ConfirmationResult(IReadOnlyList<ClusterConfirmation> clusters, IReadOnlyList<MergeSuggestion> merges, IReadOnlyList<string> attributions)
+    {
+        Clusters = clusters;
+        MergeSuggestions = merges;
+        Attributions = attributions;
+    }
+
+    /// <summary>Every cluster, by id.</summary>
+    public IReadOnlyList<ClusterConfirmation> Clusters { get; }
+
+    /// <summary>Pairs of clusters that look like one group seen apart, best first.</summary>
+    public IReadOnlyList<MergeSuggestion> MergeSuggestions { get; }
+
+    /// <summary>Data sources to credit (empty without geo databases).</summary>
+    public IReadOnlyList<string> Attributions { get; }
+
+    /// <summary>cluster_summary, scans, early_hosts and merge_suggestions, for CSV files and DuckDB tables.</summary>
+    public IReadOnlyList<Table> Tables() =>
+    [
+        ConfirmationTables.ClusterSummaries(Clusters.Select(c => c.Summary)),
+        ConfirmationTables.Scans(Clusters.SelectMany(c => c.ScanRows)),
+        ConfirmationTables.EarlyHosts(Clusters.SelectMany(c => c.EarlyHosts)),
+        ConfirmationTables.MergeSuggestions(MergeSuggestions),
+    ];
+}
+
+/// <summary>Runs confirmation over all clusters: the entry point the <c>analyze</c> pipeline calls.</summary>
+public static class ConfirmationStage
+{
+    /// <summary>
+    /// Confirms every cluster (in parallel; each cluster is independent) and looks for split
+    /// clusters. Noise (−1) and heavy hitters (−2) should not be passed in.
+    /// </summary>
+    public static ConfirmationResult Run(IEnumerable<ClusterInput> clusters, ConfirmationContext context, IIpEnricher? enricher = null)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        ArgumentNullException.ThrowIfNull(context);
+        var inputs = clusters.ToArray();
+        var confirmed = new ClusterConfirmation[inputs.Length];
+
+        // The enricher caches lookups in a dictionary: look the sources up once, before going parallel.
+        var shared = enricher is null ? null : new PrefetchedEnricher(enricher, inputs.SelectMany(c => c.Sources.Select(s => s.Source)));
+        Parallel.For(0, inputs.Length, i => confirmed[i] = ClusterConfirmer.Confirm(inputs[i], context, shared));
+        var ordered = confirmed.OrderBy(c => c.ClusterId).ToArray();
+        return new ConfirmationResult(ordered, SplitClusterDetector.Suggest(ordered, context), enricher?.Attributions ?? []);
+    }
+
+    private sealed class PrefetchedEnricher(IIpEnricher inner, IEnumerable<uint> addresses) : IIpEnricher
+    {
+        private readonly Dictionary<uint, IpInfo> _known = addresses.Distinct().ToDictionary(a => a, inner.Lookup);
+
+        public bool HasCountry => inner.HasCountry;
+
+        public bool HasAsn => inner.HasAsn;
+
+        public IReadOnlyList<string> Attributions => inner.Attributions;
+
+        public IpInfo Lookup(uint address) => _known.TryGetValue(address, out var info) ? info : default;
+    }
+}

@@ -1,0 +1,301 @@
+namespace ScanScope.Confirmation;
+
+/// <summary>
+/// Cuts a cluster's per-port hit series into scans: the thesis picked density peaks by hand;
+/// this does it with three steps that follow from how a sharded scan reaches a telescope.
+/// </summary>
+/// <remarks>
+/// <list type="number">
+/// <item><b>Gap split.</b> While a sharded scan runs, every host probes at a near-constant rate,
+/// so the aggregate gap between telescope hits is geometric with mean |N|/(|H||O|R) — short and
+/// light-tailed. A gap longer than k × the local median gap (a geometric gap exceeds it with
+/// probability ≈ 2^-k) and longer than the floor (the bin width) ends a scan. The local median
+/// is the smaller of the medians of the 32 gaps on either side, so scans of different rates on
+/// the same port each get their own yardstick, and a tail where only slow hosts still run is not
+/// shattered.</item>
+/// <item><b>Repeat split.</b> One scan never probes a destination twice (retries are already
+/// folded), so a long run of destinations that the segment already saw means a new scan began
+/// (back-to-back scans with no pause). The cut is where the repeat share of a window of hits
+/// jumps (to at least RepeatAfter, and by 0.25 over the window before); it is kept when the
+/// repeat share is at most RepeatBefore before the cut and at least RepeatAfter after it.</item>
+/// <item><b>Coverage merge.</b> A scan that paused (a telescope outage, a host that fell behind and
+/// finished alone) was cut in step 1 into pieces that belong together: consecutive pieces are
+/// merged when the pause is shorter than the longer piece, their destinations are disjoint (far
+/// fewer shared than two independent scans would share, |A||B|/|O|), their union covers at most
+/// (1 + tolerance)·|O|, and the smaller piece's hosts are mostly the larger's.</item>
+/// </list>
+/// Overlapping scans on one port (a greedy group running two seeds at once) cannot be separated
+/// in time: the repeat share only ramps up, so they stay one piece, whose multiplicity
+/// (host–destination pairs over unique destinations, ≈ the number of scans) reports it.
+/// </remarks>
+internal static class ScanSegmenter
+{
+    /// <summary>The index ranges of <paramref name="hits"/> that are scans, in time order.</summary>
+    public static List<(int From, int To)> Segment(PortHits hits, ConfirmationContext context)
+    {
+        var options = context.Options;
+        var floorNs = (long)((options.MinSplitGapSeconds ?? context.BinSeconds) * 1e9);
+        var pieces = new List<(int From, int To)>();
+        GapSplit(hits.TimesNs, 0, hits.Count, options.GapFactor, floorNs, pieces);
+
+        var repeatPieces = new List<(int From, int To)>();
+        foreach (var piece in pieces)
+        {
+            RepeatSplit(hits, piece.From, piece.To, options, repeatPieces);
+        }
+
+        return CoverageMerge(hits, repeatPieces, context);
+    }
+
+    /// <summary>Gaps on each side of a candidate split that make up its local yardstick.</summary>
+    private const int LocalGaps = 32;
+
+    /// <summary>
+    /// Splits where a gap exceeds k × the local median gap. The yardstick is the smaller of the
+    /// medians of the <see cref="LocalGaps"/> gaps before and after: a silence between two scans is
+    /// long against both, while a scan whose rate falls (the fast hosts finished, a slow one goes
+    /// on) keeps its tail in one piece, because the tail's own gaps set the yardstick inside it.
+    /// </summary>
+    private static void GapSplit(long[] t, int from, int to, double factor, long floorNs, List<(int, int)> output)
+    {
+        var n = to - from;
+        if (n < 3)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        var gaps = new long[n - 1];
+        for (var i = 0; i < gaps.Length; i++)
+        {
+            gaps[i] = t[from + i + 1] - t[from + i];
+        }
+
+        var window = new List<long>(LocalGaps);
+        var start = from;
+        for (var i = 0; i < gaps.Length; i++)
+        {
+            if (gaps[i] <= floorNs)
+            {
+                continue;
+            }
+
+            var before = LocalMedian(gaps, Math.Max(0, i - LocalGaps), i, window);
+            var after = LocalMedian(gaps, i + 1, Math.Min(gaps.Length, i + 1 + LocalGaps), window);
+            var yardstick = before < 0 ? after : after < 0 ? before : Math.Min(before, after);
+            if (gaps[i] > Math.Max(floorNs, factor * Math.Max(yardstick, 0)))
+            {
+                output.Add((start, from + i + 1));
+                start = from + i + 1;
+            }
+        }
+
+        output.Add((start, to));
+    }
+
+    /// <summary>Median of gaps[from..to), or −1 when empty.</summary>
+    private static double LocalMedian(long[] gaps, int from, int to, List<long> buffer)
+    {
+        if (to <= from)
+        {
+            return -1;
+        }
+
+        buffer.Clear();
+        for (var i = from; i < to; i++)
+        {
+            buffer.Add(gaps[i]);
+        }
+
+        buffer.Sort();
+        return buffer[buffer.Count / 2];
+    }
+
+    private static void RepeatSplit(PortHits hits, int from, int to, ConfirmationOptions options, List<(int, int)> output)
+    {
+        var n = to - from;
+        var minPart = Math.Max(options.MinScanDestinations, 2);
+        if (n < 2 * minPart)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        var repeat = new bool[n];
+        var seen = new HashSet<uint>();
+        var repeats = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (!seen.Add(hits.Destinations[from + i]))
+            {
+                repeat[i] = true;
+                repeats++;
+            }
+        }
+
+        if (repeats < minPart)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        // A new scan starts where the repeat share jumps: the W hits after a point repeat at least
+        // RepeatAfter and 0.25 more than the W hits before it (cut at the first repeat). Back to
+        // back, the share jumps from ~0 to the first scan's coverage. A second seed started on top
+        // of a running scan only ramps the share up, so it is not cut: the piece keeps both, and its
+        // multiplicity says so.
+        var prefix = new int[n + 1];
+        for (var i = 0; i < n; i++)
+        {
+            prefix[i + 1] = prefix[i] + (repeat[i] ? 1 : 0);
+        }
+
+        var w = Math.Min(Math.Max(5 * minPart, n / 200), n / 2);
+        var cut = -1;
+        for (var c = Math.Max(minPart, w); c + w <= n && cut < 0; c++)
+        {
+            var after = (prefix[c + w] - prefix[c]) / (double)w;
+            var before = (prefix[c] - prefix[c - w]) / (double)w;
+            if (after >= options.RepeatAfter && after - before >= 0.25)
+            {
+                cut = c;
+                while (!repeat[cut])
+                {
+                    cut++;
+                }
+            }
+        }
+
+        if (cut < minPart || n - cut < minPart)
+        {
+            cut = -1;
+        }
+
+        if (cut < 0)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        var bestBefore = prefix[cut];
+        var shareBefore = bestBefore / (double)cut;
+        var shareAfter = (repeats - bestBefore) / (double)(n - cut);
+        if (shareBefore > options.RepeatBefore || shareAfter < options.RepeatAfter || shareAfter - shareBefore < 0.25)
+        {
+            output.Add((from, to));
+            return;
+        }
+
+        RepeatSplit(hits, from, from + cut, options, output);
+        RepeatSplit(hits, from + cut, to, options, output);
+    }
+
+    /// <summary>Merges the pieces that belong to one paused scan; returns the scans only (pieces with enough destinations), strays dropped.</summary>
+    private static List<(int From, int To)> CoverageMerge(PortHits hits, List<(int From, int To)> pieces, ConfirmationContext context)
+    {
+        var options = context.Options;
+        var observers = (double)context.ActiveObservers;
+        var result = new List<(int From, int To)>();
+        Piece? current = null;
+        foreach (var (from, to) in pieces)
+        {
+            var next = new Piece(hits, from, to);
+            if (next.Destinations.Count < options.MinScanDestinations)
+            {
+                continue;
+            }
+
+            if (current is not null && Belong(current, next, observers, options))
+            {
+                // Stray hits between the two pieces are absorbed by the merged scan.
+                current.Extend(hits, next.To);
+                continue;
+            }
+
+            if (current is not null)
+            {
+                result.Add((current.From, current.To));
+            }
+
+            current = next;
+        }
+
+        if (current is not null)
+        {
+            result.Add((current.From, current.To));
+        }
+
+        return result;
+    }
+
+    private static bool Belong(Piece a, Piece b, double observers, ConfirmationOptions options)
+    {
+        var pause = b.StartNs - a.EndNs;
+        if (pause > Math.Max(a.DurationNs, b.DurationNs))
+        {
+            return false;
+        }
+
+        var small = a.Destinations.Count <= b.Destinations.Count ? a : b;
+        var large = ReferenceEquals(small, a) ? b : a;
+        var shared = small.Destinations.Count(large.Destinations.Contains);
+        if (shared > options.MergeMaxOverlap * small.Destinations.Count)
+        {
+            return false;
+        }
+
+        var independent = a.Destinations.Count * (double)b.Destinations.Count / observers;
+        if (independent >= 5 && shared > 0.25 * independent)
+        {
+            return false;
+        }
+
+        var union = a.Destinations.Count + b.Destinations.Count - shared;
+        if (union > (1 + options.CoverageTolerance) * observers)
+        {
+            return false;
+        }
+
+        var smallHosts = a.Hosts.Count <= b.Hosts.Count ? a.Hosts : b.Hosts;
+        var largeHosts = ReferenceEquals(smallHosts, a.Hosts) ? b.Hosts : a.Hosts;
+        return smallHosts.Count(largeHosts.Contains) >= 0.8 * smallHosts.Count;
+    }
+
+    private sealed class Piece
+    {
+        public Piece(PortHits hits, int from, int to)
+        {
+            From = from;
+            To = from;
+            StartNs = hits.TimesNs[from];
+            Extend(hits, to);
+        }
+
+        public int From { get; }
+
+        public int To { get; private set; }
+
+        public long StartNs { get; }
+
+        public long EndNs { get; private set; }
+
+        public long DurationNs => EndNs - StartNs;
+
+        public HashSet<uint> Destinations { get; } = [];
+
+        public HashSet<int> Hosts { get; } = [];
+
+        /// <summary>Takes in the hits up to <paramref name="to"/> (a merged piece and any strays before it).</summary>
+        public void Extend(PortHits hits, int to)
+        {
+            for (var i = To; i < to; i++)
+            {
+                Destinations.Add(hits.Destinations[i]);
+                Hosts.Add(hits.Hosts[i]);
+            }
+
+            To = to;
+            EndNs = hits.TimesNs[to - 1];
+        }
+    }
+}

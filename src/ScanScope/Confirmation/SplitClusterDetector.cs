@@ -1,0 +1,115 @@
+namespace ScanScope.Confirmation;
+
+/// <summary>Two clusters that look like one group seen apart (thesis section 6.4.1).</summary>
+/// <param name="ClusterA">The first cluster.</param>
+/// <param name="ClusterB">The second cluster.</param>
+/// <param name="Score">Matched share of scans × disjoint share of the matches, × 0.7 when the union is still partial; in [0, 1].</param>
+/// <param name="MatchedScans">Scans of the same port that start together in both.</param>
+/// <param name="UnionHosts">Hosts of the union in the largest matched scan.</param>
+/// <param name="UnionExpectedHosts">E[H] of that union.</param>
+/// <param name="SharedDestinations">Destinations both clusters probed in the matched scans.</param>
+/// <param name="UnionVerdict">Completeness of the union ("complete", "partial: ~N hosts missing").</param>
+public sealed record MergeSuggestion(
+    int ClusterA, int ClusterB, double Score, int MatchedScans, int UnionHosts, double UnionExpectedHosts, int SharedDestinations, string UnionVerdict);
+
+/// <summary>Suggests merging clusters whose scans are parts of the same sharded scans.</summary>
+/// <remarks>
+/// A pair is suggested when at least half of the smaller cluster's group scans have a partner in
+/// the other cluster — same port, starts within max(bin, 10% of the scan's duration) — and the
+/// partners' destination sets are disjoint (far fewer shared than independent scans would share,
+/// |A||B|/|O|), and the union of the largest matched pair is still one scan: its hosts do not
+/// overlap and are no more than E[H] of the union allows.
+/// </remarks>
+public static class SplitClusterDetector
+{
+    /// <summary>The merge suggestions among <paramref name="clusters"/>, best first.</summary>
+    public static List<MergeSuggestion> Suggest(IReadOnlyList<ClusterConfirmation> clusters, ConfirmationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        ArgumentNullException.ThrowIfNull(context);
+        var result = new List<MergeSuggestion>();
+        var withScans = clusters.Where(c => c.GroupScans.Count > 0 && c.Category != ScanCategory.Noise).ToArray();
+        for (var i = 0; i < withScans.Length; i++)
+        {
+            for (var j = i + 1; j < withScans.Length; j++)
+            {
+                if (Compare(withScans[i], withScans[j], context) is { } suggestion)
+                {
+                    result.Add(suggestion);
+                }
+            }
+        }
+
+        result.Sort((a, b) => b.Score.CompareTo(a.Score));
+        return result;
+    }
+
+    private static MergeSuggestion? Compare(ClusterConfirmation a, ClusterConfirmation b, ConfirmationContext context)
+    {
+        var options = context.Options;
+        var observers = (double)context.ActiveObservers;
+        var bin = (long)(context.BinSeconds * 1e9);
+        var matches = new List<(Scan A, Scan B)>();
+        foreach (var sa in a.GroupScans)
+        {
+            var partner = b.GroupScans
+                .Where(sb => sb.Port == sa.Port)
+                .Select(sb => (Scan: sb, Delta: Math.Abs(sb.StartNs - sa.StartNs)))
+                .Where(x => x.Delta <= Math.Max(bin, Math.Max(sa.EndNs - sa.StartNs, x.Scan.EndNs - x.Scan.StartNs) / 10))
+                .OrderBy(x => x.Delta)
+                .Select(x => x.Scan)
+                .FirstOrDefault();
+            if (partner is not null)
+            {
+                matches.Add((sa, partner));
+            }
+        }
+
+        var smaller = Math.Min(a.GroupScans.Count, b.GroupScans.Count);
+        if (matches.Count == 0 || matches.Count < 0.5 * smaller)
+        {
+            return null;
+        }
+
+        var disjoint = 0;
+        var sharedTotal = 0;
+        foreach (var (sa, sb) in matches)
+        {
+            var small = sa.Destinations.Count <= sb.Destinations.Count ? sa : sb;
+            var large = ReferenceEquals(small, sa) ? sb : sa;
+            var shared = small.Destinations.Count(large.Destinations.Contains);
+            sharedTotal += shared;
+            var independent = sa.Destinations.Count * (double)sb.Destinations.Count / observers;
+            if (shared <= options.MergeMaxOverlap * small.Destinations.Count && (independent < 5 || shared <= 0.25 * independent))
+            {
+                disjoint++;
+            }
+        }
+
+        if (disjoint < 0.8 * matches.Count)
+        {
+            return null;
+        }
+
+        var (ra, rb) = matches.OrderByDescending(m => m.A.Hosts + m.B.Hosts).First();
+        var hosts = ra.HostDestinations.Keys.Union(rb.HostDestinations.Keys).Count();
+        var pairs = ra.HostDestinations.Values.Sum(s => (long)s.Count) + rb.HostDestinations.Values.Sum(s => (long)s.Count);
+        var union = new HashSet<uint>(ra.Destinations);
+        union.UnionWith(rb.Destinations);
+        if (union.Count > (1 + options.CoverageTolerance) * observers)
+        {
+            return null;
+        }
+
+        var overlap = pairs == 0 ? 0 : 1 - (union.Count / (double)pairs);
+        var verdict = Completeness.Judge(hosts, pairs / (double)hosts, overlap, context);
+        if (verdict.Kind == CompletenessKind.SeveralScansMerged)
+        {
+            return null;
+        }
+
+        var score = matches.Count / (double)Math.Max(a.GroupScans.Count, b.GroupScans.Count) * (disjoint / (double)matches.Count)
+            * (verdict.Kind == CompletenessKind.Complete ? 1 : 0.7);
+        return new MergeSuggestion(a.ClusterId, b.ClusterId, score, matches.Count, hosts, verdict.ExpectedHosts, sharedTotal, verdict.Text);
+    }
+}
