@@ -39,8 +39,12 @@ public sealed record ClickHouseOptions
     /// </summary>
     public string? Cluster { get; init; }
 
-    /// <summary>The Distributed table over <see cref="Table"/> (used when <see cref="Cluster"/> is set).</summary>
-    public string DistributedTable { get; init; } = "packets_all";
+    /// <summary>The Distributed table over <see cref="Table"/> (used when <see cref="Cluster"/> is set); <c>TABLE_all</c> unless set.</summary>
+    public string DistributedTable
+    {
+        get => field ?? Table + "_all";
+        init;
+    }
 
     /// <summary>The table of ingested input files.</summary>
     public string FilesTable { get; init; } = "ingested_files";
