@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using ScanScope.Storage.Results;
 
 namespace ScanScope.Storage.ClickHouse;
 
@@ -22,8 +23,9 @@ public static partial class ClickHouseSql
     /// <summary>
     /// The statement <paramref name="name"/> with every placeholder replaced. Values must be
     /// <see cref="long"/>/<see cref="ulong"/>/<see cref="int"/>/<see cref="byte"/> for number types
-    /// (range-checked against the placeholder type) and a plain identifier string for
-    /// <c>Identifier</c>; anything else, or a placeholder without a value, throws.
+    /// (range-checked against the placeholder type), a plain identifier string for
+    /// <c>Identifier</c>, and a list of <see cref="ColumnSpec"/> for <c>ColumnList</c> (a
+    /// ScanScope extension for result tables); anything else, or a placeholder without a value, throws.
     /// </summary>
     public static string Render(string name, IReadOnlyDictionary<string, object> values)
     {
@@ -43,10 +45,23 @@ public static partial class ClickHouseSql
                 "Int64" when ToInteger(value) is { } v && v >= long.MinValue && v <= long.MaxValue => ((long)v).ToString(CultureInfo.InvariantCulture),
                 "UInt64" when ToInteger(value) is { } v && v >= 0 && v <= ulong.MaxValue => ((ulong)v).ToString(CultureInfo.InvariantCulture),
                 "UInt8" when ToInteger(value) is { } v && v >= 0 && v <= byte.MaxValue => ((byte)v).ToString(CultureInfo.InvariantCulture),
+                "ColumnList" when value is IReadOnlyList<ColumnSpec> { Count: > 0 } columns => ColumnList(columns),
                 _ => throw new ArgumentException($"statement {name}: placeholder {{{key}:{type}}} cannot take a {value.GetType().Name} value '{value}'", nameof(values)),
             };
         });
     }
+
+    // Every column Nullable so that null values survive; type names are fixed strings.
+    private static string ColumnList(IReadOnlyList<ColumnSpec> columns) => string.Join(", ", columns.Select(c =>
+        Sql.ClickHouseName(c.Name, "column name") + " Nullable(" + c.Type switch
+        {
+            ColumnType.String => "String",
+            ColumnType.Long => "Int64",
+            ColumnType.Double => "Float64",
+            ColumnType.Int => "Int32",
+            ColumnType.Bool => "UInt8",
+            _ => throw new ArgumentOutOfRangeException(nameof(columns), c.Type, "unknown column type"),
+        } + ")"));
 
     private static Int128? ToInteger(object value) => value switch
     {

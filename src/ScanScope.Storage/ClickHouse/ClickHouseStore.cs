@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Text;
 using ScanScope.Capture;
 using ScanScope.Storage.Packets;
 
@@ -84,30 +82,15 @@ public static class ClickHouseStore
 
     private static ulong HeadHash64(FileFingerprint f) => ulong.Parse(f.HeadSha256.AsSpan(0, 16), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
-    // RowBinary: String = LEB128 length + UTF-8 bytes; DateTime = UInt32 seconds.
     private static byte[] FileRow(string path, FileFingerprint f, long packets)
     {
-        var text = Encoding.UTF8.GetBytes(path);
         using var ms = new MemoryStream();
-        for (var n = (uint)text.Length; ; n >>= 7)
-        {
-            if (n < 0x80)
-            {
-                ms.WriteByte((byte)n);
-                break;
-            }
-
-            ms.WriteByte((byte)(n | 0x80));
-        }
-
-        ms.Write(text);
-        Span<byte> fixedPart = stackalloc byte[8 + 8 + 8 + 8 + 4];
-        BinaryPrimitives.WriteUInt64LittleEndian(fixedPart, (ulong)f.Size);
-        BinaryPrimitives.WriteInt64LittleEndian(fixedPart[8..], MtimeNs(f));
-        BinaryPrimitives.WriteUInt64LittleEndian(fixedPart[16..], HeadHash64(f));
-        BinaryPrimitives.WriteUInt64LittleEndian(fixedPart[24..], (ulong)packets);
-        BinaryPrimitives.WriteUInt32LittleEndian(fixedPart[32..], (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        ms.Write(fixedPart);
+        RowBinary.String(ms, path);
+        RowBinary.UInt64(ms, (ulong)f.Size);
+        RowBinary.Int64(ms, MtimeNs(f));
+        RowBinary.UInt64(ms, HeadHash64(f));
+        RowBinary.UInt64(ms, (ulong)packets);
+        RowBinary.UInt32(ms, (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         return ms.ToArray();
     }
 }

@@ -124,3 +124,21 @@ FROM
 )
 GROUP BY src
 ORDER BY src
+
+-- name: create_result_table
+-- A result table (features, clusters, ...) written back by analyze. It is filled under a
+-- temporary name and renamed over the old one. {columns:ColumnList} is ScanScope's own
+-- placeholder: checked column names with fixed Nullable(T) type names (ClickHouseSql).
+CREATE TABLE {database:Identifier}.{new_table:Identifier}
+({columns:ColumnList})
+ENGINE = MergeTree()
+ORDER BY tuple()
+
+-- name: insert_result_rows
+INSERT INTO {database:Identifier}.{new_table:Identifier} FORMAT RowBinary
+
+-- name: drop_table
+DROP TABLE IF EXISTS {database:Identifier}.{drop_table:Identifier}
+
+-- name: rename_table
+RENAME TABLE {database:Identifier}.{new_table:Identifier} TO {database:Identifier}.{result_table:Identifier}

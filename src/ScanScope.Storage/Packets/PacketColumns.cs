@@ -1,12 +1,12 @@
 using System.Data.Common;
-using DuckDB.NET.Data;
 using ScanScope.Packets;
 
 namespace ScanScope.Storage.Packets;
 
 /// <summary>
-/// The packet columns of the store, in one place: names, DuckDB types, and the code that moves a
-/// <see cref="PacketRecord"/> into an appender row and back out of a query row.
+/// The packet store's columns as DuckDB reads them back (the writer's schema is in
+/// <see cref="PacketPartWriter"/>, in the same order), and the code that turns a query row
+/// back into a <see cref="PacketRecord"/>.
 /// </summary>
 /// <remarks>
 /// Unsigned types match the value type exactly (no sign games with addresses or sequence
@@ -38,32 +38,6 @@ internal static class PacketColumns
 
     /// <summary>"ts_ns, src, ..." for SELECT lists (the names need no quoting).</summary>
     public static string NameList => string.Join(", ", All.Select(c => "\"" + c.Name + "\""));
-
-    /// <summary>"ts_ns BIGINT, ..." for CREATE TABLE.</summary>
-    public static string Definition => string.Join(", ", All.Select(c => "\"" + c.Name + "\" " + c.Type));
-
-    public static void Append(DuckDBAppender appender, in PacketRecord p)
-    {
-        appender.CreateRow()
-            .AppendValue(p.TimestampNs)
-            .AppendValue(p.Src)
-            .AppendValue(p.Dst)
-            .AppendValue(p.SrcPort)
-            .AppendValue(p.DstPort)
-            .AppendValue(p.IpId)
-            .AppendValue(p.Ttl)
-            .AppendValue(p.IpTotalLength)
-            .AppendValue((byte)p.Flags)
-            .AppendValue(p.Seq)
-            .AppendValue(p.Ack)
-            .AppendValue(p.Window)
-            .AppendValue(p.Options.Packed)
-            .AppendValue(p.Mss)
-            .AppendValue(p.WindowScale)
-            .AppendValue(p.PayloadLength)
-            .AppendValue((byte)p.Tool)
-            .EndRow();
-    }
 
     /// <summary>Reads the row a query over <see cref="NameList"/> is positioned on.</summary>
     public static PacketRecord Read(DbDataReader r) => new()

@@ -46,8 +46,8 @@ public sealed record IngestResult(IngestAction Action, IngestedFile File);
 /// can be replaced without touching the others. An ingest writes into a staging folder, takes
 /// the file out of the manifest, swaps its parts and puts it back: a run killed at any point
 /// leaves either the old entry and parts, or no entry (the next ingest redoes the file). Readers
-/// only read parts of files the manifest lists. Writing goes through DuckDB's Parquet writer
-/// (one dependency for the database, the results and the packet store).
+/// only read parts of files the manifest lists. Parts are written column by column with
+/// Parquet.Net (<see cref="PacketPartWriter"/>) and read with DuckDB.
 /// </remarks>
 public sealed class PacketStore
 {
@@ -201,41 +201,21 @@ public sealed class PacketStore
 
     private (long Read, long Kept, long Skipped) WriteParts(string path, string id, string staging)
     {
-        using var connection = new DuckDBConnection("Data Source=:memory:");
-        connection.Open();
-        Execute(connection, $"SET temp_directory = {Sql.PathLiteral(Path.Combine(staging, "spill"))}");
-        Execute(connection, $"CREATE TABLE packets ({PacketColumns.Definition})");
         long kept = 0;
-        CaptureCounters counters;
-        using (var reader = CaptureReader.Open(path))
+        using var reader = CaptureReader.Open(path);
+        using var parts = new PacketPartWriter(staging, id);
+        var synOnly = Filter == PacketFilter.Syn;
+        while (reader.TryRead(out var packet))
         {
-            using var appender = connection.CreateAppender("packets");
-            var synOnly = Filter == PacketFilter.Syn;
-            while (reader.TryRead(out var packet))
+            if (!synOnly || packet.IsSyn)
             {
-                if (synOnly && !packet.IsSyn)
-                {
-                    continue;
-                }
-
-                PacketColumns.Append(appender, packet);
+                parts.Add(packet);
                 kept++;
             }
-
-            counters = reader.Counters;
         }
 
-        if (kept > 0)
-        {
-            // The hour key is UTC; ts_ns // 1000 is the microsecond timestamp DuckDB's TIMESTAMP holds.
-            var output = Path.Combine(staging, "out");
-            Execute(
-                connection,
-                $"COPY (SELECT {PacketColumns.NameList}, strftime(make_timestamp(ts_ns // 1000), '%Y-%m-%dT%H') AS hour FROM packets ORDER BY ts_ns) " +
-                $"TO {Sql.PathLiteral(output)} (FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY (hour), FILENAME_PATTERN 'part-{id}-{{i}}')");
-        }
-
-        return (counters.Packets, kept, counters.TotalSkipped);
+        parts.Complete();
+        return (reader.Counters.Packets, kept, reader.Counters.TotalSkipped);
     }
 
     private List<string> PartsOf(string id) =>
@@ -247,13 +227,6 @@ public sealed class PacketStore
     {
         _manifest = _manifest with { Files = [.. files] };
         _manifest.Save(Directory);
-    }
-
-    private static void Execute(DuckDBConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 
     private static string FilterName(PacketFilter filter) => filter.ToString().ToLowerInvariant();

@@ -42,37 +42,26 @@ public sealed class ResultTable : IDisposable
         var row = _appender.CreateRow();
         for (var i = 0; i < values.Length; i++)
         {
-            var column = Columns[i];
-            switch (values[i])
+            switch (ColumnValue.Normalize(Name, Columns[i], values[i]))
             {
                 case null:
                     row.AppendNullValue();
                     break;
-                case string s when column.Type == ColumnType.String:
+                case string s:
                     row.AppendValue(s);
                     break;
-                case bool b when column.Type == ColumnType.Bool:
+                case bool b:
                     row.AppendValue(b);
                     break;
-                case double d when column.Type == ColumnType.Double:
+                case double d:
                     row.AppendValue(d);
                     break;
-                case float f when column.Type == ColumnType.Double:
-                    row.AppendValue((double)f);
-                    break;
-                case var v when column.Type == ColumnType.Long && TryInteger(v, out var l):
+                case long l:
                     row.AppendValue(l);
                     break;
-                case var v when column.Type == ColumnType.Int && TryInteger(v, out var l) && l is >= int.MinValue and <= int.MaxValue:
-                    row.AppendValue((int)l);
+                case int n:
+                    row.AppendValue(n);
                     break;
-                case var v when column.Type == ColumnType.Double && TryInteger(v, out var l):
-                    row.AppendValue((double)l);
-                    break;
-                default:
-                    throw new ArgumentException(
-                        $"table {Name}, column {column.Name} ({column.Type}): cannot store a {values[i]!.GetType().Name} value '{values[i]}'",
-                        nameof(values));
             }
         }
 
@@ -91,36 +80,5 @@ public sealed class ResultTable : IDisposable
         _closed = true;
         _appender.Close();
         _appender.Dispose();
-    }
-
-    private static bool TryInteger(object value, out long result)
-    {
-        switch (value)
-        {
-            case long l:
-                result = l;
-                return true;
-            case int i:
-                result = i;
-                return true;
-            case uint u:
-                result = u;
-                return true;
-            case short s:
-                result = s;
-                return true;
-            case ushort us:
-                result = us;
-                return true;
-            case byte b:
-                result = b;
-                return true;
-            case sbyte sb:
-                result = sb;
-                return true;
-            default:
-                result = 0;
-                return false;
-        }
     }
 }

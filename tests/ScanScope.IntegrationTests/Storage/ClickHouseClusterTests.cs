@@ -3,6 +3,7 @@ using ScanScope.Packets;
 using ScanScope.Storage;
 using ScanScope.Storage.ClickHouse;
 using ScanScope.Storage.Packets;
+using ScanScope.Storage.Results;
 
 namespace ScanScope.IntegrationTests.Storage;
 
@@ -106,6 +107,20 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
 
         Assert.DoesNotContain('\n', e.Message);
         Assert.Contains("refused", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResultTable_IsWrittenBackAndReplacedOnTheNextRun()
+    {
+        SkipWithoutServer();
+        using var client = new ClickHouseClient(cluster.Options(0, "res"));
+        ColumnSpec[] columns = [new("src_ip", ColumnType.String), new("destinations", ColumnType.Long), new("period", ColumnType.Double), new("cluster_id", ColumnType.Int), new("heavy", ColumnType.Bool)];
+        ClickHouseResults.WriteTable(client, "features", columns, [["1.2.3.4", 3L, 300.0, -1, true], ["tab\there", 4_000_000_000L, 0.1 + 0.2, 2, false]]);
+
+        ClickHouseResults.WriteTable(client, "features", columns, [["5.6.7.8", 7L, null, 0, false], ["o'q \"x\" ü", 1L, 1.0 / 3, null, true]]);
+
+        var rows = client.QueryLines("SELECT src_ip, destinations, period, cluster_id, heavy FROM features ORDER BY destinations FORMAT TabSeparated").ToList();
+        Assert.Equal(["o'q \"x\" ü\t1\t0.3333333333333333\t\\N\t1", "5.6.7.8\t7\t\\N\t0\t0"], rows);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

@@ -1,5 +1,6 @@
 using ScanScope.Storage;
 using ScanScope.Storage.ClickHouse;
+using ScanScope.Storage.Results;
 
 namespace ScanScope.Tests.Storage;
 
@@ -19,6 +20,10 @@ public sealed class ClickHouseSqlTests
         values["size"] = 10L;
         values["mtime_ns"] = 5L;
         values["head_hash64"] = ulong.MaxValue;
+        values["new_table"] = "features__new";
+        values["drop_table"] = "features";
+        values["result_table"] = "features";
+        values["columns"] = new ColumnSpec[] { new("src_ip", ColumnType.String), new("period", ColumnType.Double) };
         return values;
     }
 
@@ -47,6 +52,14 @@ public sealed class ClickHouseSqlTests
         Assert.Contains("ts_ns < 9223372036854775807", sql, StringComparison.Ordinal);
         Assert.Contains("FROM `default`.`packets_all`", sql, StringComparison.Ordinal);
         Assert.Contains("bitAnd(flags, 18) = 2", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResultTableColumns_AreNullableWithFixedTypeNames()
+    {
+        var sql = ClickHouseSql.Render("create_result_table", AllValues());
+
+        Assert.Contains("(`src_ip` Nullable(String), `period` Nullable(Float64))", sql, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -163,6 +163,28 @@ public sealed class PacketStoreTests
     }
 
     [Fact]
+    public void LatePacketForAnHourAlreadyWritten_GoesIntoAnotherPartOfThatHour()
+    {
+        using var dir = new TempFolder();
+        var path = dir.Sub("late.pcap");
+        const long Hour = 3_600_000_000_000;
+        var packets = new[] { 0L, Hour, 2 * Hour, 3 * Hour + 5, 7 }
+            .Select((t, i) => new PacketRecord { TimestampNs = BaseNs + t, Src = (uint)i + 1, Dst = 9, DstPort = 80, Flags = TcpFlags.Syn })
+            .ToList();
+        using (var writer = PcapWriter.Create(path, nanoseconds: true))
+        {
+            packets.ForEach(p => writer.Write(p));
+        }
+
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        store.Ingest(path);
+
+        var firstHour = Directory.GetDirectories(store.Directory, "hour=*").Order(StringComparer.Ordinal).First();
+        Assert.Equal(2, Directory.GetFiles(firstHour, "part-*.parquet").Length);
+        Assert.Equal(SortedByAllFields(ReadCapture(path)), store.ReadPackets().ToList());
+    }
+
+    [Fact]
     public void FolderWithoutAManifest_IsNotAStore()
     {
         using var dir = new TempFolder();
