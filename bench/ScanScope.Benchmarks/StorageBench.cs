@@ -36,7 +36,7 @@ public class StorageBench
     public int Packets { get; set; }
 
     /// <summary>Distinct sources; telescope traffic is many sources with few packets each.</summary>
-    [Params(200_000)]
+    [Params(20_000, 200_000)]
     public int Sources { get; set; }
 
     [GlobalSetup]
