@@ -26,13 +26,6 @@ internal sealed record PacketStoreManifest(int Version, string Filter, IReadOnly
     public const string FileName = "manifest.json";
     public const int CurrentVersion = 1;
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
     public static PacketStoreManifest? Load(string directory)
     {
         var path = System.IO.Path.Combine(directory, FileName);
@@ -43,7 +36,7 @@ internal sealed record PacketStoreManifest(int Version, string Filter, IReadOnly
 
         try
         {
-            var manifest = JsonSerializer.Deserialize<PacketStoreManifest>(File.ReadAllText(path), Json);
+            var manifest = JsonSerializer.Deserialize(File.ReadAllText(path), ManifestJson.Default.PacketStoreManifest);
             if (manifest is null || manifest.Version != CurrentVersion || manifest.Files is null)
             {
                 throw new StorageException($"{path}: not a version {CurrentVersion} packet store manifest");
@@ -62,7 +55,12 @@ internal sealed record PacketStoreManifest(int Version, string Filter, IReadOnly
     {
         var path = System.IO.Path.Combine(directory, FileName);
         var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, ManifestJson.Default.PacketStoreManifest));
         File.Move(temp, path, overwrite: true);
     }
 }
+
+/// <summary>Source-generated JSON for the manifest (no reflection, so trimmed and AOT builds work).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(PacketStoreManifest))]
+internal sealed partial class ManifestJson : JsonSerializerContext;
