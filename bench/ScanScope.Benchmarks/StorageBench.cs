@@ -138,6 +138,11 @@ public class StorageBench
     [Benchmark]
     public int ClickHouseFeatureQuery() => ClickHouseFeatures.Compute(_queryNode!, new FeatureQuery { BinSeconds = BinSeconds }).Sources.Count;
 
+    /// <summary>The same query with each shard finishing its own sources (no merge of distinct-count states).</summary>
+    [Benchmark]
+    public int ClickHouseFeatureQueryShardLocal() =>
+        ClickHouseFeatures.Compute(_queryNode!, new FeatureQuery { BinSeconds = BinSeconds, ShardsOwnSources = true }).Sources.Count;
+
     /// <summary>The same features in one plain pass in this process (hash sets per source).</summary>
     [Benchmark(Baseline = true)]
     public int InProcessFeaturePass()

@@ -17,6 +17,14 @@ public sealed record FeatureQuery
 
     /// <summary>Which packets count: SYN probes (default) or every TCP packet.</summary>
     public PacketFilter Filter { get; init; } = PacketFilter.Syn;
+
+    /// <summary>
+    /// Let each shard finish its own sources (<c>distributed_group_by_no_merge=1</c>) instead of
+    /// merging every shard's distinct-count states on the server the client talks to. Correct
+    /// only because the Distributed table shards by source (each source lives on one shard);
+    /// off by default so a differently sharded table still gives exact results.
+    /// </summary>
+    public bool ShardsOwnSources { get; init; }
 }
 
 /// <summary>
@@ -77,11 +85,20 @@ public static class ClickHouseFeatures
 
         names["window_start_ns"] = windowStart.Value;
         names["window_end_ns"] = query.WindowEndNs ?? long.MaxValue;
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (query.ShardsOwnSources && client.Options.Cluster is not null)
+        {
+            settings["distributed_group_by_no_merge"] = "1";
+        }
+
         var rows = new List<SourceFeatureRow>();
-        foreach (var line in client.QueryLines(ClickHouseSql.Render("source_features", names) + "\nFORMAT TabSeparated"))
+        foreach (var line in client.QueryLines(ClickHouseSql.Render("source_features", names) + "\nFORMAT TabSeparated", settings))
         {
             rows.Add(Parse(line));
         }
+
+        // Unmerged, each shard's rows arrive sorted on their own.
+        rows.Sort((a, b) => a.Src.CompareTo(b.Src));
 
         return new FeatureResult(windowStart.Value, query.BinSeconds, rows);
     }

@@ -37,6 +37,10 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
         Assert.Contains(features.Sources, s => s.ActiveBins == 1);
         Assert.Contains(features.Sources, s => s.ActiveBins > 2 && s.Period != BinSeconds);
 
+        // Letting each shard finish its own sources gives the same table.
+        var unmerged = ClickHouseFeatures.Compute(nodes[0], new FeatureQuery { BinSeconds = BinSeconds, ShardsOwnSources = true });
+        Assert.Equal(expected.Sources, unmerged.Sources);
+
         // Both shards hold rows, and each source lives on exactly one shard.
         var perShard = nodes.Select(n => n.QueryLines("SELECT DISTINCT src FROM feat FORMAT TabSeparated").Select(uint.Parse).ToHashSet()).ToList();
         Assert.All(perShard, s => Assert.NotEmpty(s));
