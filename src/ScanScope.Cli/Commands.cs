@@ -14,5 +14,6 @@ internal static class Commands
         AnalyzeCommand.Create(),
         GeoCommand.Create(),
         RecoverCommand.Create(),
+        IngestCommand.Create(),
     ];
 }

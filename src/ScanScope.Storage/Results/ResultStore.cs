@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Globalization;
+using DuckDB.NET.Data;
+
+namespace ScanScope.Storage.Results;
+
+/// <summary>
+/// Writes a run's result tables into <c>scanscope.duckdb</c> and as one Parquet file per table
+/// (<c>parquet/NAME.parquet</c>) in an output folder.
+/// </summary>
+/// <remarks>
+/// Everything is written under a hidden temporary folder inside the output folder (same file
+/// system, so the final moves are atomic renames) and moved into place only by
+/// <see cref="Commit"/>. A run killed before that leaves the previous results untouched; the next
+/// run removes the orphaned temporary folder. Committing replaces the database file as a whole
+/// and removes Parquet files of tables the new run did not write, so re-running into the same
+/// folder never duplicates rows. Parquet is written by DuckDB's own COPY writer from the very
+/// tables in the database, so both outputs hold the same rows by construction.
+/// </remarks>
+public sealed class ResultStore : IDisposable
+{
+    /// <summary>The database file name in the output folder.</summary>
+    public const string DatabaseFileName = "scanscope.duckdb";
+
+    /// <summary>The folder, inside the output folder, that holds one Parquet file per table.</summary>
+    public const string ParquetFolderName = "parquet";
+
+    private const string TempPrefix = ".scanscope-tmp-";
+
+    private readonly string _tempDirectory;
+    private readonly DuckDBConnection _connection;
+    private readonly List<ResultTable> _tables = [];
+    private bool _committed;
+    private bool _disposed;
+
+    private ResultStore(string outputDirectory)
+    {
+        OutputDirectory = outputDirectory;
+        Directory.CreateDirectory(outputDirectory);
+        RemoveOrphanedTempFolders(outputDirectory);
+        _tempDirectory = Path.Combine(
+            outputDirectory,
+            TempPrefix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(_tempDirectory, ParquetFolderName));
+        _connection = new DuckDBConnection("Data Source=" + Path.Combine(_tempDirectory, DatabaseFileName));
+        _connection.Open();
+    }
+
+    /// <summary>The folder the results go to.</summary>
+    public string OutputDirectory { get; }
+
+    /// <summary>The tables added so far, in order.</summary>
+    public IReadOnlyList<ResultTable> Tables => _tables;
+
+    /// <summary>Starts a result set for <paramref name="outputDirectory"/> (created when missing).</summary>
+    public static ResultStore Create(string outputDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
+        return new ResultStore(Path.GetFullPath(outputDirectory));
+    }
+
+    /// <summary>
+    /// Adds a table and returns its writer. Rows go in through <see cref="ResultTable.AddRow"/>;
+    /// the previous table's writer is closed.
+    /// </summary>
+    public ResultTable AddTable(string name, IReadOnlyList<ColumnSpec> columns)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(columns);
+        if (_committed)
+        {
+            throw new InvalidOperationException("the result store is already committed");
+        }
+
+        var quoted = Sql.DuckDbName(name, "table name");
+        if (_tables.Any(t => t.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new ArgumentException($"table {name} was already added", nameof(name));
+        }
+
+        if (columns.Count == 0)
+        {
+            throw new ArgumentException($"table {name} needs at least one column", nameof(columns));
+        }
+
+        if (columns.Select(c => c.Name.ToUpperInvariant()).Distinct().Count() != columns.Count)
+        {
+            throw new ArgumentException($"table {name} has duplicate column names", nameof(columns));
+        }
+
+        foreach (var t in _tables)
+        {
+            t.Dispose();
+        }
+
+        var definition = string.Join(", ", columns.Select(c => Sql.DuckDbName(c.Name, "column name") + " " + c.DuckDbType));
+        Execute($"CREATE TABLE {quoted} ({definition})");
+        var table = new ResultTable(name, [.. columns], _connection.CreateAppender(name));
+        _tables.Add(table);
+        return table;
+    }
+
+    /// <summary>Adds a table and writes all of <paramref name="rows"/> into it.</summary>
+    public void WriteTable(string name, IReadOnlyList<ColumnSpec> columns, IEnumerable<object?[]> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        using var table = AddTable(name, columns);
+        foreach (var row in rows)
+        {
+            table.AddRow(row);
+        }
+    }
+
+    /// <summary>
+    /// Exports every table to Parquet, closes the database and moves all files into the output
+    /// folder, replacing the previous run's files.
+    /// </summary>
+    public void Commit()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_committed)
+        {
+            throw new InvalidOperationException("the result store is already committed");
+        }
+
+        foreach (var t in _tables)
+        {
+            t.Dispose();
+        }
+
+        var tempParquet = Path.Combine(_tempDirectory, ParquetFolderName);
+        foreach (var t in _tables)
+        {
+            var file = Path.Combine(tempParquet, t.Name + ".parquet");
+            Execute($"COPY {Sql.DuckDbName(t.Name, "table name")} TO {Sql.PathLiteral(file)} (FORMAT PARQUET, COMPRESSION ZSTD)");
+        }
+
+        Execute("CHECKPOINT");
+        _connection.Close();
+        _connection.Dispose();
+        _committed = true;
+
+        var parquet = Path.Combine(OutputDirectory, ParquetFolderName);
+        Directory.CreateDirectory(parquet);
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in _tables)
+        {
+            var name = t.Name + ".parquet";
+            File.Move(Path.Combine(tempParquet, name), Path.Combine(parquet, name), overwrite: true);
+            written.Add(name);
+        }
+
+        foreach (var stale in Directory.EnumerateFiles(parquet, "*.parquet"))
+        {
+            if (!written.Contains(Path.GetFileName(stale)))
+            {
+                File.Delete(stale);
+            }
+        }
+
+        // A write-ahead log left by the previous database would be replayed into the new one.
+        var database = Path.Combine(OutputDirectory, DatabaseFileName);
+        File.Delete(database + ".wal");
+        File.Move(Path.Combine(_tempDirectory, DatabaseFileName), database, overwrite: true);
+        Directory.Delete(_tempDirectory, recursive: true);
+    }
+
+    /// <summary>Closes the store; without a <see cref="Commit"/> the partial results are deleted.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_committed)
+        {
+            return;
+        }
+
+        foreach (var t in _tables)
+        {
+            t.Dispose();
+        }
+
+        _connection.Dispose();
+        if (Directory.Exists(_tempDirectory))
+        {
+            Directory.Delete(_tempDirectory, recursive: true);
+        }
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    // Temporary folders of runs that were killed; a folder whose process still runs is left alone.
+    private static void RemoveOrphanedTempFolders(string outputDirectory)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(outputDirectory, TempPrefix + "*"))
+        {
+            var rest = Path.GetFileName(dir)[TempPrefix.Length..];
+            var dash = rest.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0 && int.TryParse(rest.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && IsRunning(pid))
+            {
+                continue;
+            }
+
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId)
+        {
+            return true;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}
