@@ -186,7 +186,7 @@ public class StorageBench
     /// <summary>The capture into a fresh packet store (read, filter, DuckDB appender, hour-partitioned Parquet).</summary>
     [Benchmark]
     public long PacketStoreIngest() =>
-        PacketStore.OpenOrCreate(Path.Combine(_folder, "store"), PacketFilter.Syn).Ingest(_capture).File.PacketsKept;
+        PacketStore.OpenOrCreate(Path.Combine(_folder, "store"), StoredPackets.Syn).Ingest(_capture).File.PacketsKept;
 
     /// <summary>Only reading the capture: the floor under any ingest from pcap.</summary>
     [Benchmark]

@@ -55,7 +55,7 @@ internal static class IngestCommand
         int Run(ParseResult parse)
         {
             var files = ExpandInputs(parse.GetValue(inputs) ?? []);
-            var filter = parse.GetValue(allTcp) ? PacketFilter.AllTcp : PacketFilter.Syn;
+            var filter = parse.GetValue(allTcp) ? StoredPackets.AllTcp : StoredPackets.Syn;
             var storeDir = parse.GetValue(store);
             var urls = parse.GetValue(clickhouse) ?? [];
             if (storeDir is null && urls.Length == 0 && Environment.GetEnvironmentVariable(ClickHouseOptions.UrlVariable) is null)
@@ -95,7 +95,7 @@ internal static class IngestCommand
         }
     }
 
-    private static void IngestToStore(List<string> files, string directory, PacketFilter filter, bool force)
+    private static void IngestToStore(List<string> files, string directory, StoredPackets filter, bool force)
     {
         var store = PacketStore.OpenOrCreate(directory, filter);
         long kept = 0;
@@ -116,7 +116,7 @@ internal static class IngestCommand
         Console.WriteLine($"{store.Directory}: {kept} packets added; {store.Files.Count} files, {store.Files.Sum(f => f.PacketsKept)} packets in the store");
     }
 
-    private static void IngestToClickHouse(List<string> files, ClickHouseOptions options, IEnumerable<string> otherNodes, PacketFilter filter)
+    private static void IngestToClickHouse(List<string> files, ClickHouseOptions options, IEnumerable<string> otherNodes, StoredPackets filter)
     {
         var nodes = new List<ClickHouseClient> { new(options) };
         nodes.AddRange(otherNodes.Select(url => new ClickHouseClient(options with { Url = ClickHouseOptions.FromEnvironment(url).Url })));

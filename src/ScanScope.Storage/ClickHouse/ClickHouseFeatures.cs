@@ -16,7 +16,7 @@ public sealed record FeatureQuery
     public long? WindowEndNs { get; init; }
 
     /// <summary>Which packets count: SYN probes (default) or every TCP packet.</summary>
-    public PacketFilter Filter { get; init; } = PacketFilter.Syn;
+    public StoredPackets Filter { get; init; } = StoredPackets.Syn;
 
     /// <summary>
     /// Let each shard finish its own sources (<c>distributed_group_by_no_merge=1</c>) instead of
@@ -69,7 +69,7 @@ public static class ClickHouseFeatures
         var names = client.Options.Names();
         names["bin_ns"] = binNs;
         names["bin_seconds"] = (long)query.BinSeconds;
-        (names["flag_mask"], names["flag_value"]) = query.Filter == PacketFilter.Syn ? ((byte)0x12, (byte)0x02) : ((byte)0, (byte)0);
+        (names["flag_mask"], names["flag_value"]) = query.Filter == StoredPackets.Syn ? ((byte)0x12, (byte)0x02) : ((byte)0, (byte)0);
 
         var windowStart = query.WindowStartNs;
         if (windowStart is null)

@@ -41,7 +41,7 @@ public static class ClickHouseStore
     /// Rows of a file cannot be replaced in place here (the packet table carries no file
     /// column), so there is no force option: to redo files, drop the tables and ingest again.
     /// </remarks>
-    public static long? Ingest(ClickHouseClient client, string inputPath, PacketFilter filter)
+    public static long? Ingest(ClickHouseClient client, string inputPath, StoredPackets filter)
     {
         ArgumentNullException.ThrowIfNull(client);
         var path = Path.GetFullPath(inputPath);
@@ -60,7 +60,7 @@ public static class ClickHouseStore
         using (var writer = new ClickHousePacketWriter(client))
         using (var reader = CaptureReader.Open(path))
         {
-            var synOnly = filter == PacketFilter.Syn;
+            var synOnly = filter == StoredPackets.Syn;
             while (reader.TryRead(out var packet))
             {
                 if (!synOnly || packet.IsSyn)

@@ -7,7 +7,7 @@ using ScanScope.Packets;
 namespace ScanScope.Storage.Packets;
 
 /// <summary>Which packets a store keeps.</summary>
-public enum PacketFilter
+public enum StoredPackets
 {
     /// <summary>TCP SYN without ACK: scanner probes (the default).</summary>
     Syn,
@@ -64,7 +64,7 @@ public sealed class PacketStore
     public string Directory { get; }
 
     /// <summary>Which packets the store keeps.</summary>
-    public PacketFilter Filter => Enum.Parse<PacketFilter>(_manifest.Filter, ignoreCase: true);
+    public StoredPackets Filter => Enum.Parse<StoredPackets>(_manifest.Filter, ignoreCase: true);
 
     /// <summary>The input files the store holds, in ingest order.</summary>
     public IReadOnlyList<IngestedFile> Files => _manifest.Files;
@@ -80,7 +80,7 @@ public sealed class PacketStore
     }
 
     /// <summary>Opens the store in <paramref name="directory"/>, creating an empty one with <paramref name="filter"/> when there is none.</summary>
-    public static PacketStore OpenOrCreate(string directory, PacketFilter filter)
+    public static PacketStore OpenOrCreate(string directory, StoredPackets filter)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var full = Path.GetFullPath(directory);
@@ -204,7 +204,7 @@ public sealed class PacketStore
         long kept = 0;
         using var reader = CaptureReader.Open(path);
         using var parts = new PacketPartWriter(staging, id);
-        var synOnly = Filter == PacketFilter.Syn;
+        var synOnly = Filter == StoredPackets.Syn;
         while (reader.TryRead(out var packet))
         {
             if (!synOnly || packet.IsSyn)
@@ -229,7 +229,7 @@ public sealed class PacketStore
         _manifest.Save(Directory);
     }
 
-    private static string FilterName(PacketFilter filter) => filter.ToString().ToLowerInvariant();
+    private static string FilterName(StoredPackets filter) => filter.ToString().ToLowerInvariant();
 
     // 16 hex digits of SHA-256 of the full path: stable across runs, safe in a file name.
     private static string FileId(string fullPath) =>

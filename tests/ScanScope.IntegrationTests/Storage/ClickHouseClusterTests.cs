@@ -25,7 +25,7 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
         var capture = WriteCapture("a.pcap", packets);
         var nodes = CreateTables("feat");
 
-        var sent = ClickHouseStore.Ingest(nodes[0], capture, PacketFilter.Syn);
+        var sent = ClickHouseStore.Ingest(nodes[0], capture, StoredPackets.Syn);
         var features = ClickHouseFeatures.Compute(nodes[0], new FeatureQuery { BinSeconds = BinSeconds });
 
         var read = ReadCapture(capture);
@@ -54,7 +54,7 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
         SkipWithoutServer();
         var capture = WriteCapture("w.pcap", MakePackets(seed: 2, sources: 150));
         var nodes = CreateTables("win");
-        ClickHouseStore.Ingest(nodes[0], capture, PacketFilter.Syn);
+        ClickHouseStore.Ingest(nodes[0], capture, StoredPackets.Syn);
         var start = T0 + (7 * B) + 123_456_789;
         var end = T0 + (40 * B);
 
@@ -71,9 +71,9 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
         SkipWithoutServer();
         var capture = WriteCapture("s.pcap", MakePackets(seed: 3, sources: 50));
         var nodes = CreateTables("skip");
-        var first = ClickHouseStore.Ingest(nodes[0], capture, PacketFilter.Syn);
+        var first = ClickHouseStore.Ingest(nodes[0], capture, StoredPackets.Syn);
 
-        var second = ClickHouseStore.Ingest(nodes[0], capture, PacketFilter.Syn);
+        var second = ClickHouseStore.Ingest(nodes[0], capture, StoredPackets.Syn);
 
         Assert.Null(second);
         Assert.Equal(first, Count(nodes[0], "skip_all"));

@@ -17,7 +17,7 @@ public sealed class PacketStoreTests
         using var dir = new TempFolder();
         var capture = WriteCapture(dir.Sub("a.pcap"), seed: 1, count: 3000);
 
-        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn);
         var result = store.Ingest(capture);
 
         var expected = ReadCapture(capture).Where(p => p.IsSyn).ToList();
@@ -35,7 +35,7 @@ public sealed class PacketStoreTests
         using var dir = new TempFolder();
         var capture = WriteCapture(dir.Sub("a.pcap"), seed: 2, count: 500);
 
-        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.AllTcp);
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.AllTcp);
         store.Ingest(capture);
 
         Assert.Equal(SortedByAllFields(ReadCapture(capture)), SortedByAllFields(store.ReadPackets()));
@@ -46,7 +46,7 @@ public sealed class PacketStoreTests
     {
         using var dir = new TempFolder();
         var capture = WriteCapture(dir.Sub("a.pcap"), seed: 3, count: 2000);
-        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn);
         store.Ingest(capture);
 
         var expected = ReadCapture(capture).Where(p => p.IsSyn)
@@ -66,10 +66,10 @@ public sealed class PacketStoreTests
     {
         using var dir = new TempFolder();
         var capture = WriteCapture(dir.Sub("a.pcap"), seed: 4, count: 800);
-        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn);
         var first = store.Ingest(capture);
 
-        var second = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn).Ingest(capture);
+        var second = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn).Ingest(capture);
 
         Assert.Equal(IngestAction.SkippedUnchanged, second.Action);
         Assert.Equal(first.File.PacketsKept, PacketStore.Open(dir.Sub("store")).ReadPackets().LongCount());
@@ -81,7 +81,7 @@ public sealed class PacketStoreTests
         using var dir = new TempFolder();
         var capture = WriteCapture(dir.Sub("a.pcap"), seed: 5, count: 800);
         var other = WriteCapture(dir.Sub("b.pcap"), seed: 6, count: 300);
-        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn);
         store.Ingest(capture);
         store.Ingest(other);
 
@@ -99,7 +99,7 @@ public sealed class PacketStoreTests
         using var dir = new TempFolder();
         var path = dir.Sub("a.pcap");
         WriteCapture(path, seed: 7, count: 600);
-        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn);
         store.Ingest(path);
 
         WriteCapture(path, seed: 8, count: 900);
@@ -117,7 +117,7 @@ public sealed class PacketStoreTests
         var copy = dir.Sub("copy-of-a.pcap");
         File.Copy(path, copy);
         File.SetLastWriteTimeUtc(copy, File.GetLastWriteTimeUtc(path));
-        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn);
         var first = store.Ingest(path);
 
         var second = store.Ingest(copy);
@@ -132,7 +132,7 @@ public sealed class PacketStoreTests
         // A run killed between writing parts and listing the file leaves such parts behind.
         using var dir = new TempFolder();
         var path = WriteCapture(dir.Sub("a.pcap"), seed: 10, count: 400);
-        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn);
         var result = store.Ingest(path);
         var part = Directory.GetFiles(store.Directory, "part-*.parquet", SearchOption.AllDirectories)[0];
         File.Copy(part, Path.Combine(Path.GetDirectoryName(part)!, "part-00000000deadbeef-0.parquet"));
@@ -145,7 +145,7 @@ public sealed class PacketStoreTests
     {
         using var dir = new TempFolder();
         var path = WriteCapture(dir.Sub("a.pcap"), seed: 11, count: 500);
-        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn);
         store.Ingest(path);
         var syn = ReadCapture(path).Where(p => p.IsSyn).ToList();
 
@@ -176,7 +176,7 @@ public sealed class PacketStoreTests
             packets.ForEach(p => writer.Write(p));
         }
 
-        var store = PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        var store = PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn);
         store.Ingest(path);
 
         var firstHour = Directory.GetDirectories(store.Directory, "hour=*").Order(StringComparer.Ordinal).First();
@@ -191,16 +191,16 @@ public sealed class PacketStoreTests
         File.WriteAllText(dir.Sub("notes.txt"), "x");
 
         Assert.Throws<StorageException>(() => PacketStore.Open(dir.Path));
-        Assert.Throws<StorageException>(() => PacketStore.OpenOrCreate(dir.Path, PacketFilter.Syn));
+        Assert.Throws<StorageException>(() => PacketStore.OpenOrCreate(dir.Path, StoredPackets.Syn));
     }
 
     [Fact]
     public void StoreOfSynPackets_RefusesToTakeAllTcp()
     {
         using var dir = new TempFolder();
-        PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.Syn);
+        PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.Syn);
 
-        Assert.Throws<StorageException>(() => PacketStore.OpenOrCreate(dir.Sub("store"), PacketFilter.AllTcp));
+        Assert.Throws<StorageException>(() => PacketStore.OpenOrCreate(dir.Sub("store"), StoredPackets.AllTcp));
     }
 
     /// <summary>Seeded packets over about four hours: mostly SYN, some SYN-ACK and RST, every field varied.</summary>
