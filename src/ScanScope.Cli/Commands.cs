@@ -5,5 +5,8 @@ namespace ScanScope.Cli;
 /// <summary>The list of verbs. Each verb is one class under Commands/ with a static Create().</summary>
 internal static class Commands
 {
-    public static IEnumerable<Command> All() => [];
+    public static IEnumerable<Command> All() =>
+    [
+        EvaluateCommand.Create(),
+    ];
 }

@@ -37,7 +37,8 @@ public sealed record EvaluationReport(
 /// </para>
 /// <para>
 /// A truth group (group id ≥ 0) is recovered when one cluster (id ≥ 0) holds at least <c>share</c> of the group's
-/// sources and the group's sources make up at least <c>purity</c> of that cluster.
+/// sources and the group's sources make up at least <c>purity</c> of that cluster. Heavy hitters are not groups
+/// here (the pipeline sets them aside as −2 before clustering); they are scored by heavy-hitter precision and recall.
 /// </para>
 /// </remarks>
 public static class GroundTruthEvaluation
@@ -106,7 +107,7 @@ public static class GroundTruthEvaluation
     {
         var clusterSizes = clusters.Values.Where(c => c >= 0).GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
         var outcomes = new List<GroupOutcome>();
-        foreach (var group in truth.Where(t => t.GroupId >= 0).GroupBy(t => t.GroupId).OrderBy(g => g.Key))
+        foreach (var group in truth.Where(t => t.GroupId >= 0 && !t.IsHeavyHitter).GroupBy(t => t.GroupId).OrderBy(g => g.Key))
         {
             var members = group.ToArray();
             var category = members.GroupBy(m => m.Category, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;

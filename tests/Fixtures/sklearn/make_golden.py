@@ -9,7 +9,7 @@ library versions write the same files. For each feature table NAME it writes
   NAME.expected.csv.gz  per row: robust_*, standard_* (scaled), kdist (k = min_samples, the point
                         itself counted, as NearestNeighbors.kneighbors on the training set),
                         and for each eps in the case: labels and core flags of sklearn's DBSCAN on
-                        the robust-scaled table
+                        the robust-scaled table; hdbscan_* labels of hdbscan_reference.py
   NAME.json             the parameters (min_samples, eps list) and library versions
 and metrics.csv.gz / metrics.json: random label pairs with sklearn's ARI, AMI, homogeneity,
 completeness and V-measure.
@@ -28,6 +28,9 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import RobustScaler, StandardScaler
 from sklearn import metrics
 
+import hdbscan_reference
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
 os.makedirs(OUT, exist_ok=True)
 
@@ -85,6 +88,9 @@ def large_integer(rng):
     return np.vstack([x, noise]).astype(float)[rng.permutation(4400)]
 
 
+# HDBSCAN (min_cluster_size, min_samples) per table, checked against hdbscan_reference.py on the robust-scaled table.
+HDBSCAN_CASES = {"blobs_noise": [(15, 10), (40, 5)], "telescope_like": [(10, 10)], "ties_duplicates": [(10, 5)]}
+
 CASES = {
     # name: (maker, min_samples, eps list (on robust-scaled data); "kdist:q" = the q-quantile of the k-distances,
     # which lands exactly on a pairwise distance and so tests the inclusive comparison)
@@ -113,10 +119,15 @@ def run_case(name, maker, min_samples, eps_list, seed):
         header += [f"labels_{i}", f"core_{i}"]
         columns += [model.labels_, core]
         used.append(eps)
+    hdbscan_cases = HDBSCAN_CASES.get(name, [])
+    for i, (mcs, ms) in enumerate(hdbscan_cases):
+        header.append(f"hdbscan_{i}")
+        columns.append(hdbscan_reference.labels(robust, mcs, ms))
     write_csv_gz(os.path.join(OUT, f"{name}.input.csv.gz"), [f"f{j}" for j in range(5)], [x[:, j] for j in range(5)])
     write_csv_gz(os.path.join(OUT, f"{name}.expected.csv.gz"), header, columns)
     with open(os.path.join(OUT, f"{name}.json"), "w") as f:
-        json.dump({"rows": len(x), "min_samples": min_samples, "eps": used, "versions": versions()}, f, indent=1)
+        json.dump({"rows": len(x), "min_samples": min_samples, "eps": used, "hdbscan": hdbscan_cases,
+                   "versions": versions()}, f, indent=1)
         f.write("\n")
 
 

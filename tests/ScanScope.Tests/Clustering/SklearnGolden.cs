@@ -7,7 +7,7 @@ namespace ScanScope.Tests.Clustering;
 
 /// <summary>
 /// Reads the golden files written by tests/Fixtures/sklearn/make_golden.py and checks ScanScope's scalers,
-/// k-distances and DBSCAN against them. Shared by the unit tests (stored files) and the integration test (files
+/// k-distances and DBSCAN against them, and HDBSCAN against the reference implementation hdbscan_reference.py. Shared by the unit tests (stored files) and the integration test (files
 /// regenerated with the installed scikit-learn).
 /// </summary>
 internal static class SklearnGolden
@@ -59,11 +59,14 @@ internal static class SklearnGolden
         return new FeatureMatrix(data, rows, cols.Length, [.. columns.Keys]);
     }
 
-    public static (int MinSamples, double[] Eps) ReadParameters(string dir, string name)
+    public static (int MinSamples, double[] Eps, (int MinClusterSize, int MinSamples)[] Hdbscan) ReadParameters(string dir, string name)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, $"{name}.json")));
         var root = json.RootElement;
-        return (root.GetProperty("min_samples").GetInt32(), root.GetProperty("eps").EnumerateArray().Select(e => e.GetDouble()).ToArray());
+        var hdbscan = root.TryGetProperty("hdbscan", out var h)
+            ? h.EnumerateArray().Select(c => (c[0].GetInt32(), c[1].GetInt32())).ToArray()
+            : [];
+        return (root.GetProperty("min_samples").GetInt32(), root.GetProperty("eps").EnumerateArray().Select(e => e.GetDouble()).ToArray(), hdbscan);
     }
 
     public static void AssertRelativelyEqual(double expected, double actual, double tolerance, string what)
@@ -84,12 +87,12 @@ internal static class SklearnGolden
         }
     }
 
-    /// <summary>Checks scalers, k-distances and DBSCAN on one feature table of a golden directory.</summary>
+    /// <summary>Checks scalers, k-distances, DBSCAN and HDBSCAN on one feature table of a golden directory.</summary>
     public static void AssertMatches(string dir, string name)
     {
         var x = ReadInput(dir, name);
         var expected = ReadCsvGz(Path.Combine(dir, $"{name}.expected.csv.gz"));
-        var (minSamples, epsList) = ReadParameters(dir, name);
+        var (minSamples, epsList, hdbscan) = ReadParameters(dir, name);
 
         var robust = Scalers.FitTransform(x, ScalerKind.Robust);
         AssertColumns(robust, expected, "robust", 1e-12);
@@ -103,6 +106,12 @@ internal static class SklearnGolden
             var result = Dbscan.Fit(robust, new DbscanOptions { Eps = epsList[e], MinSamples = minSamples });
             Assert.Equal(Ints(expected[$"core_{e}"]).Select(c => c == 1), result.IsCore);
             Assert.Equal(Ints(expected[$"labels_{e}"]), result.Labels);
+        }
+
+        for (var c = 0; c < hdbscan.Length; c++)
+        {
+            var result = Hdbscan.Fit(robust, new HdbscanOptions { MinClusterSize = hdbscan[c].MinClusterSize, MinSamples = hdbscan[c].MinSamples });
+            Assert.Equal(Ints(expected[$"hdbscan_{c}"]), result.Labels);
         }
     }
 }
