@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Regenerates the scikit-learn golden files the clustering and evaluation tests compare against.
 
-Usage: /usr/bin/python3 make_golden.py [OUTDIR]     (default: the directory of this script)
+Usage: /usr/bin/python3 make_golden.py [OUTDIR] [--no-tsne]   (default OUTDIR: this script's directory;
+       --no-tsne skips the slow t-SNE case, as the integration test does)
 
 Needs numpy, scipy and scikit-learn (Debian: python3-sklearn). Everything is seeded, so the same
 library versions write the same files. For each feature table NAME it writes
@@ -12,7 +13,8 @@ library versions write the same files. For each feature table NAME it writes
                         the robust-scaled table; hdbscan_* labels of hdbscan_reference.py
   NAME.json             the parameters (min_samples, eps list) and library versions
 and metrics.csv.gz / metrics.json: random label pairs with sklearn's ARI, AMI, homogeneity,
-completeness and V-measure.
+completeness and V-measure; tsne_embedding.csv.gz / tsne.json: sklearn's t-SNE of a blobs_noise
+subsample and the trustworthiness of sklearn's exact and Barnes-Hut embeddings.
 """
 import gzip
 import json
@@ -24,6 +26,7 @@ import scipy
 import sklearn
 from sklearn.cluster import DBSCAN
 from sklearn.datasets import make_blobs
+from sklearn.manifold import TSNE, trustworthiness
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import RobustScaler, StandardScaler
 from sklearn import metrics
@@ -31,7 +34,8 @@ from sklearn import metrics
 import hdbscan_reference
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+OUT = ARGS[0] if ARGS else os.path.dirname(os.path.abspath(__file__))
 os.makedirs(OUT, exist_ok=True)
 
 
@@ -166,6 +170,21 @@ def metrics_cases():
         f.write("\n")
 
 
+def tsne_case():
+    # Rows 0, 8, 16, ... (exact t-SNE) and 0, 4, 8, ... (Barnes-Hut) of the robust-scaled blobs_noise table.
+    x = RobustScaler().fit_transform(blobs_with_noise(np.random.default_rng(1)))
+    small, large = x[::8], x[::4]
+    exact = TSNE(method="exact", random_state=0, init="pca", learning_rate="auto").fit_transform(small)
+    bh = TSNE(method="barnes_hut", random_state=0, init="pca", learning_rate="auto").fit_transform(large)
+    write_csv_gz(os.path.join(OUT, "tsne_embedding.csv.gz"), ["x", "y"], [exact[:, 0], exact[:, 1]])
+    with open(os.path.join(OUT, "tsne.json"), "w") as f:
+        json.dump({"exact_rows": "blobs_noise robust-scaled, every 8th row", "bh_rows": "every 4th row",
+                   "trustworthiness_exact": trustworthiness(small, exact, n_neighbors=5),
+                   "trustworthiness_bh": trustworthiness(large, bh, n_neighbors=5),
+                   "versions": versions()}, f, indent=1)
+        f.write("\n")
+
+
 def versions():
     return {"numpy": np.__version__, "scipy": scipy.__version__, "sklearn": sklearn.__version__}
 
@@ -174,3 +193,5 @@ if __name__ == "__main__":
     for seed, (name, (maker, k, eps)) in enumerate(CASES.items()):
         run_case(name, maker, k, eps, seed + 1)
     metrics_cases()
+    if "--no-tsne" not in sys.argv:
+        tsne_case()
