@@ -76,7 +76,7 @@ internal static class ClusterCommand
             Write(dir, "clustering.json", Summary(file, table, options, outcome));
             var noise = outcome.Labels.Count(l => l == -1);
             var heavy = outcome.Labels.Count(l => l == -2);
-            Console.Out.WriteLine($"{table.Sources.Length} sources: {outcome.ClusterCount} clusters, {noise} noise, {heavy} heavy hitters set aside; wrote {Path.Combine(dir.FullName, "clusters.csv")}");
+            parse.InvocationConfiguration.Output.WriteLine($"{table.Sources.Length} sources: {outcome.ClusterCount} clusters, {noise} noise, {heavy} heavy hitters set aside; wrote {Path.Combine(dir.FullName, "clusters.csv")}");
             return 0;
         });
         return command;

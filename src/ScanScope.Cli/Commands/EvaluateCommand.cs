@@ -22,7 +22,7 @@ internal static class EvaluateCommand
             var report = GroundTruthEvaluation.Evaluate(
                 Read(parse.GetValue(truth)!, EvaluationFiles.ReadTruth),
                 Read(parse.GetValue(clusters)!, EvaluationFiles.ReadClusters));
-            Console.Out.Write(parse.GetValue(json) ? ToJson(report) : ToText(report));
+            parse.InvocationConfiguration.Output.Write(parse.GetValue(json) ? ToJson(report) : ToText(report));
             return 0;
         });
         return command;
