@@ -35,7 +35,8 @@ public sealed record KDistanceCurve(int K, double[] Distances, double[] Sorted, 
         var perPoint = new double[distinct.Count];
         Parallel.For(0, distinct.Count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, p =>
         {
-            perPoint[p] = tree.KthDistance(distinct.Points.Row(p), k);
+            // A point repeated at least k times is its own k-th neighbour.
+            perPoint[p] = distinct.Weights[p] >= k ? 0.0 : tree.KthDistance(distinct.Points.Row(p), k);
         });
 
         var distances = new double[x.Rows];

@@ -205,6 +205,7 @@ public sealed class KdTree
     /// </summary>
     public double KthDistance(ReadOnlySpan<double> q, int k)
     {
+        CheckQuery(q);
         var heap = new NeighbourHeap(k);
         Search(q, ref heap, 0);
         return heap.Total < k ? double.PositiveInfinity : Math.Sqrt(heap.TopDistance);
@@ -216,6 +217,7 @@ public sealed class KdTree
     /// </summary>
     public int Nearest(ReadOnlySpan<double> q, Span<int> rows, Span<double> distances)
     {
+        CheckQuery(q);
         var k = rows.Length;
         var heap = new NeighbourHeap(k, unweighted: true);
         Search(q, ref heap, 0);
@@ -281,7 +283,6 @@ public sealed class KdTree
 
     private void Search(ReadOnlySpan<double> q, ref NeighbourHeap heap, int node)
     {
-        CheckQuery(q);
         if (NodeStart[node] == NodeEnd[node] || (heap.Full && MinSquaredDistance(node, q) >= heap.TopDistance))
         {
             return;
@@ -404,9 +405,12 @@ public sealed class KdTree
     /// </summary>
     private struct NeighbourHeap(int k, bool unweighted = false)
     {
-        private readonly double[] _d2 = new double[Math.Max(k, 1) + 1];
-        private readonly int[] _pos = new int[Math.Max(k, 1) + 1];
-        private readonly int[] _w = new int[Math.Max(k, 1) + 1];
+        [ThreadStatic]
+        private static (double[] D2, int[] Pos, int[] W)? _scratch;
+
+        private readonly double[] _d2 = Scratch(k).D2;
+        private readonly int[] _pos = Scratch(k).Pos;
+        private readonly int[] _w = Scratch(k).W;
         public int Size { get; private set; }
 
         public long Total { get; private set; }
@@ -472,6 +476,18 @@ public sealed class KdTree
                 Swap(i, largest);
                 i = largest;
             }
+        }
+
+        // One set of buffers per thread, grown when a larger k comes: a query allocates nothing.
+        private static (double[] D2, int[] Pos, int[] W) Scratch(int k)
+        {
+            var size = Math.Max(k, 1) + 1;
+            if (_scratch is not { } s || s.D2.Length < size)
+            {
+                _scratch = s = (new double[size], new int[size], new int[size]);
+            }
+
+            return s;
         }
 
         private readonly void Swap(int a, int b)
