@@ -73,7 +73,8 @@ def main():
     if not args.skip_dotnet:
         env = dict(os.environ, SCANSCOPE_BENCH_DIR=OUT, SCANSCOPE_BENCH_SIZES=args.sizes, SCANSCOPE_BENCH_THREADS=args.threads)
         subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "bench", "ScanScope.Benchmarks"), "--",
-                        "--filter", "*ClusteringBench*", "--job", "short", "--exporters", "json"], env=env, check=True)
+                        "--filter", "*ClusteringBench*", "--launchCount", "1", "--warmupCount", "1",
+                        "--iterationCount", "3", "--exporters", "json"], env=env, check=True)
 
 
 if __name__ == "__main__":
