@@ -15,5 +15,7 @@ internal static class Commands
         GeoCommand.Create(),
         RecoverCommand.Create(),
         IngestCommand.Create(),
+        ClusterCommand.Create(),
+        EvaluateCommand.Create(),
     ];
 }

@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ScanScope.Clustering;
+
+namespace ScanScope.Cli;
+
+/// <summary>
+/// <c>scanscope cluster --features features.csv --out DIR</c>: the clustering stage on its own. Writes
+/// <c>clusters.csv</c> (src_ip,cluster_id,…), <c>k_distance.csv</c> (the sorted k-distance curve, when eps is
+/// automatic) and <c>clustering.json</c> (parameters chosen and why).
+/// </summary>
+internal static class ClusterCommand
+{
+    public static Command Create()
+    {
+        var features = new Option<FileInfo>("--features") { Description = "features.csv (src_ip, then feature columns, unscaled)", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "output directory", Required = true };
+        var algorithm = new Option<string>("--algorithm") { Description = "dbscan (thesis) or hdbscan", DefaultValueFactory = _ => "dbscan" };
+        algorithm.AcceptOnlyFromAmong("dbscan", "hdbscan");
+        var eps = new Option<string>("--eps") { Description = "DBSCAN radius, or auto: knee of the sorted k-distance curve x --knee-factor", DefaultValueFactory = _ => "auto" };
+        var kneeFactor = new Option<double>("--knee-factor") { Description = "automatic eps = knee distance x this factor", DefaultValueFactory = _ => new DbscanOptions().KneeFactor };
+        var minSamples = new Option<int?>("--min-samples") { Description = "DBSCAN: neighbours (itself included) of a core point, default 2 x features; HDBSCAN: core distance rank, default --min-cluster-size" };
+        var minClusterSize = new Option<int>("--min-cluster-size") { Description = "HDBSCAN: fewest sources in a cluster", DefaultValueFactory = _ => new HdbscanOptions().MinClusterSize };
+        var scaler = new Option<string>("--scaler") { Description = "robust (median/IQR, thesis), standard, or none", DefaultValueFactory = _ => "robust" };
+        scaler.AcceptOnlyFromAmong("robust", "standard", "none");
+        var weights = new Option<string?>("--weights") { Description = "comma-separated weight per feature, multiplied in after scaling" };
+        var columns = new Option<string?>("--columns") { Description = "comma-separated feature columns (default destinations,period,start,activity,ports)" };
+        var threads = new Option<int>("--threads") { Description = "threads for neighbour queries (-1 = all cores)", DefaultValueFactory = _ => -1 };
+        var command = new Command("cluster", "Scale the feature table and cluster the sources (DBSCAN or HDBSCAN); write clusters.csv.")
+        {
+            features, output, algorithm, eps, kneeFactor, minSamples, minClusterSize, scaler, weights, columns, threads,
+        };
+        command.SetAction(parse =>
+        {
+            var file = parse.GetValue(features)!;
+            var columnNames = ParseList(parse.GetValue(columns), s => s, "--columns");
+            var table = EvaluateCommand.Read(file, path => FeatureTable.Read(path, columnNames));
+            var weightValues = ParseList(parse.GetValue(weights), s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture), "--weights");
+            if (weightValues is not null && weightValues.Count != table.Features.Columns)
+            {
+                throw new UsageException($"--weights: {weightValues.Count} weights for {table.Features.Columns} features");
+            }
+
+            var epsText = parse.GetValue(eps)!;
+            double? epsValue = epsText == "auto" ? null
+                : double.TryParse(epsText, NumberStyles.Float, CultureInfo.InvariantCulture, out var e) && e >= 0 ? e
+                : throw new UsageException($"--eps: '{epsText}' is neither auto nor a non-negative number");
+            var options = new ClusteringOptions
+            {
+                Algorithm = parse.GetValue(algorithm) == "hdbscan" ? ClusteringAlgorithm.Hdbscan : ClusteringAlgorithm.Dbscan,
+                Scaler = parse.GetValue(scaler) switch { "standard" => ScalerKind.Standard, "none" => ScalerKind.None, _ => ScalerKind.Robust },
+                Weights = weightValues,
+                Dbscan = new DbscanOptions { Eps = epsValue, MinSamples = parse.GetValue(minSamples), KneeFactor = parse.GetValue(kneeFactor), MaxDegreeOfParallelism = parse.GetValue(threads) },
+                Hdbscan = new HdbscanOptions { MinClusterSize = parse.GetValue(minClusterSize), MinSamples = parse.GetValue(minSamples), MaxDegreeOfParallelism = parse.GetValue(threads) },
+            };
+            ClusteringOutcome outcome;
+            try
+            {
+                outcome = SourceClustering.Run(table.Features, table.HeavyHitter, options);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException($"{file.FullName}: {ex.Message}");
+            }
+
+            var dir = parse.GetValue(output)!;
+            dir.Create();
+            Write(dir, "clusters.csv", ClustersCsv(table, outcome));
+            if (outcome.Dbscan?.Curve is { } curve)
+            {
+                Write(dir, "k_distance.csv", CurveCsv(curve));
+            }
+
+            Write(dir, "clustering.json", Summary(file, table, options, outcome));
+            var noise = outcome.Labels.Count(l => l == -1);
+            var heavy = outcome.Labels.Count(l => l == -2);
+            parse.InvocationConfiguration.Output.WriteLine($"{table.Sources.Length} sources: {outcome.ClusterCount} clusters, {noise} noise, {heavy} heavy hitters set aside; wrote {Path.Combine(dir.FullName, "clusters.csv")}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static List<T>? ParseList<T>(string? text, Func<string, T> parse, string option)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            return text.Split(',').Select(s => parse(s.Trim())).ToList();
+        }
+        catch (FormatException)
+        {
+            throw new UsageException($"{option}: cannot read '{text}'");
+        }
+    }
+
+    private static string ClustersCsv(FeatureTable table, ClusteringOutcome outcome)
+    {
+        var sb = new StringBuilder();
+        var hdbscan = outcome.Hdbscan;
+        sb.Append(hdbscan is null ? "src_ip,cluster_id,core\n" : "src_ip,cluster_id,probability,outlier_score\n");
+        var rowOf = new int[table.Sources.Length];
+        Array.Fill(rowOf, -1);
+        for (var k = 0; k < outcome.Clustered.Length; k++)
+        {
+            rowOf[outcome.Clustered[k]] = k;
+        }
+
+        for (var i = 0; i < table.Sources.Length; i++)
+        {
+            var k = rowOf[i];
+            sb.Append(CultureInfo.InvariantCulture, $"{table.Sources[i]},{outcome.Labels[i]},");
+            if (hdbscan is null)
+            {
+                sb.Append(k >= 0 && outcome.Dbscan!.IsCore[k] ? '1' : '0');
+            }
+            else
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"{(k >= 0 ? hdbscan.Probabilities[k] : 0):G6},{(k >= 0 ? hdbscan.OutlierScores[k] : 0):G6}");
+            }
+
+            sb.Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    private static string CurveCsv(KDistanceCurve curve)
+    {
+        var sb = new StringBuilder("rank,k_distance\n");
+        for (var i = 0; i < curve.Sorted.Length; i++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{i},{curve.Sorted[i]:R}\n");
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Summary(FileInfo file, FeatureTable table, ClusteringOptions options, ClusteringOutcome outcome)
+    {
+        var d = outcome.Dbscan;
+        var h = outcome.Hdbscan;
+        var document = new
+        {
+            features = file.FullName,
+            sources = table.Sources.Length,
+            heavy_hitters_set_aside = outcome.Labels.Count(l => l == -2),
+            columns = table.Features.ColumnNames,
+            scaler = new { kind = options.Scaler.ToString().ToLowerInvariant(), center = outcome.Scaler.Center, scale = outcome.Scaler.Scale, weights = outcome.Scaler.Weights },
+            algorithm = options.Algorithm.ToString().ToLowerInvariant(),
+            dbscan = d is null ? null : new
+            {
+                eps = d.Eps,
+                min_samples = d.MinSamples,
+                eps_reason = d.EpsReason,
+                knee_rank = d.Curve?.KneeIndex,
+                knee_distance = d.Curve is { KneeIndex: >= 0 } c ? c.KneeDistance : (double?)null,
+                knee_factor = options.Dbscan.Eps is null ? options.Dbscan.KneeFactor : (double?)null,
+            },
+            hdbscan = h is null ? null : new { min_cluster_size = h.MinClusterSize, min_samples = h.MinSamples },
+            clusters = outcome.ClusterCount,
+            noise = outcome.Labels.Count(l => l == -1),
+        };
+        return JsonSerializer.Serialize(document, JsonOptions) + "\n";
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>Writes to a temporary name in the same directory, then renames, so a reader never sees half a file.</summary>
+    private static void Write(DirectoryInfo dir, string name, string text)
+    {
+        var path = Path.Combine(dir.FullName, name);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, text);
+        File.Move(temporary, path, overwrite: true);
+    }
+}
