@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using ScanScope.Capture;
+using ScanScope.Enrichment;
+using ScanScope.Packets;
 using ScanScope.Pipeline;
 using ScanScope.Telescope;
 
@@ -11,25 +13,32 @@ internal static class AnalyzeCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("INPUT") { Description = "Capture files (classic pcap).", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string>("--out") { Description = "Folder for features.csv, telescope_daily.csv and summary.json.", Required = true };
-        var telescope = new Option<string?>("--telescope") { Description = "Observed space as CIDR blocks, comma separated (default: the /24s that received traffic)." };
+        var inputs = new Argument<string[]>("INPUT") { Description = "Capture files, folders or globs (pcap, pcapng, .gz, .zst; - for stdin).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out") { Description = "Output folder: features.csv, clusters.csv, cluster_summary.csv, scans.csv, summary.json, report.html, scanscope.duckdb, parquet/.", Required = true };
+        var filters = new FilterOptions();
         var bin = new Option<int>("--bin-seconds") { Description = "Bin width b in seconds.", DefaultValueFactory = _ => 300 };
         var uptime = new Option<double>("--uptime-threshold") { Description = "Uptime (0-1) at or above which an observer counts in |O|.", DefaultValueFactory = _ => 0.9 };
         var threads = new Option<int>("--threads") { Description = "Files read at the same time.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var heavy = new Option<double?>("--heavy-hitter-threshold") { Description = "Fixed coverage (destinations / |O|) from which a source is a heavy hitter (default: the knee of the coverage curve)." };
         var sensitivity = new Option<double>("--knee-sensitivity") { Description = "Kneedle sensitivity S for the heavy-hitter knee.", DefaultValueFactory = _ => 1.0 };
-        var command = new Command("analyze", "Telescope model (observers, uptime, |O|, outages) and per-source features from captures.")
+        var clustering = new ClusteringCliOptions();
+        var geoAsn = new Option<string?>("--geoip-asn") { Description = "MaxMind-format ASN database (GeoLite2-ASN.mmdb or ip-location-db)." };
+        var geoCountry = new Option<string?>("--geoip-country") { Description = "MaxMind-format country database." };
+        var geoDir = new Option<string?>("--geo-dir") { Description = "Folder written by 'scanscope geo fetch' (default: its default folder)." };
+        var noReport = new Option<bool>("--no-report") { Description = "Skip report.html and the figures." };
+        var command = new Command("analyze", "The whole pipeline: telescope model, per-source features, clustering, confirmation of every cluster, report, DuckDB and Parquet.")
         {
-            inputs, output, telescope, bin, uptime, threads, heavy, sensitivity,
+            inputs, output, bin, uptime, threads, heavy, sensitivity, geoAsn, geoCountry, geoDir, noReport,
         };
+        filters.AddTo(command);
+        clustering.AddTo(command);
         // System.CommandLine's default exception handler would turn these into a stack trace and exit
         // code 1 before Cli.Run sees them, so the verb reports them itself.
         command.SetAction(parse =>
         {
             try
             {
-                return Run(parse, inputs, output, telescope, bin, uptime, threads, heavy, sensitivity);
+                return Run(parse, inputs, output, filters, bin, uptime, threads, heavy, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport);
             }
             catch (Exception e) when (e is UsageException or CaptureFormatException)
             {
@@ -41,17 +50,15 @@ internal static class AnalyzeCommand
     }
 
     private static int Run(
-        ParseResult parse, Argument<string[]> inputs, Option<string> output, Option<string?> telescope, Option<int> bin,
-        Option<double> uptime, Option<int> threads, Option<double?> heavy, Option<double> sensitivity)
+        ParseResult parse, Argument<string[]> inputs, Option<string> output, FilterOptions filters, Option<int> bin,
+        Option<double> uptime, Option<int> threads, Option<double?> heavy, Option<double> sensitivity, ClusteringCliOptions clustering,
+        Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport)
     {
-        var paths = parse.GetValue(inputs) ?? [];
-        foreach (var p in paths)
-        {
-            if (p != "-" && !File.Exists(p))
-            {
-                throw new UsageException($"{p}: no such file");
-            }
-        }
+        var paths = FilterOptions.ExpandInputs(parse.GetValue(inputs) ?? []);
+        var filter = filters.Build(parse) ?? new PacketFilter();
+        // Analyze features connection attempts unless told otherwise; the telescope and the time window
+        // are the analysis' own (they set the observers and the bins), so they leave the predicate.
+        var predicate = new PacketFilterPredicate(filter with { SynOnly = true, Telescope = null, FromNs = null, ToNs = null });
 
         var options = new AnalysisOptions
         {
@@ -60,7 +67,10 @@ internal static class AnalyzeCommand
             Threads = parse.GetValue(threads),
             HeavyHitterThreshold = parse.GetValue(heavy),
             KneeSensitivity = parse.GetValue(sensitivity),
-            Telescope = ParseTelescope(parse.GetValue(telescope)),
+            Telescope = filter.Telescope is { } t ? new TelescopeSpace([.. t.Prefixes.Select(p => TelescopeBlock.Parse(p.ToString()))]) : null,
+            From = filter.FromNs is { } from ? DateTimeOffset.FromUnixTimeMilliseconds(from / 1_000_000) : null,
+            To = filter.ToNs is { } to ? DateTimeOffset.FromUnixTimeMilliseconds(to / 1_000_000) : null,
+            Filter = predicate,
         };
         AnalysisResult result;
         try
@@ -79,31 +89,13 @@ internal static class AnalyzeCommand
             Console.Error.WriteLine($"scanscope: warning: {warning}; wrote an empty result");
         }
 
-        var t = result.Telescope;
+        var tel = result.Telescope;
         Console.Error.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"scanscope: {result.Counters.Records} records, {result.Used} packets used, {result.Features.Count} sources ({result.HeavyHitters.Count} heavy hitters), |O| = {t.ActiveObservers} of {t.Observers} observers, {t.OutageMinutes} outage minutes; wrote {dir}"));
+            $"scanscope: {result.Counters.Records} records, {result.Used} packets used, {result.Features.Count} sources ({result.HeavyHitters.Count} heavy hitters), |O| = {tel.ActiveObservers} of {tel.Observers} observers, {tel.OutageMinutes} outage minutes"));
+        var geo = new GeoOptions { AsnDatabase = parse.GetValue(geoAsn), CountryDatabase = parse.GetValue(geoCountry), DataDirectory = parse.GetValue(geoDir) };
+        AnalyzePipeline.Run(result, paths, predicate, dir, new PipelineSettings { Clustering = clustering.Build(parse), Geo = geo, Report = !parse.GetValue(noReport) }, Console.Error);
+        Console.Error.WriteLine($"scanscope: wrote {dir}{(parse.GetValue(noReport) ? string.Empty : $" (report: {Path.Combine(dir, "report.html")})")}");
         return 0;
-    }
-
-    private static TelescopeSpace? ParseTelescope(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        var blocks = new List<TelescopeBlock>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!TelescopeBlock.TryParse(part, out var block, out var problem))
-            {
-                throw new UsageException($"--telescope: '{part}' is not an IPv4 CIDR block: {problem}");
-            }
-
-            blocks.Add(block);
-        }
-
-        return new TelescopeSpace(blocks);
     }
 }

@@ -99,7 +99,7 @@ internal static class ClusterCommand
         }
     }
 
-    private static string ClustersCsv(FeatureTable table, ClusteringOutcome outcome)
+    internal static string ClustersCsv(FeatureTable table, ClusteringOutcome outcome)
     {
         var sb = new StringBuilder();
         var hdbscan = outcome.Hdbscan;
@@ -130,7 +130,7 @@ internal static class ClusterCommand
         return sb.ToString();
     }
 
-    private static string CurveCsv(KDistanceCurve curve)
+    internal static string CurveCsv(KDistanceCurve curve)
     {
         var sb = new StringBuilder("rank,k_distance\n");
         for (var i = 0; i < curve.Sorted.Length; i++)

@@ -1,40 +1,50 @@
 using System.CommandLine;
-using ScanScope.Capture;
 
 namespace ScanScope.Cli;
 
 /// <summary>
-/// <c>demo</c>: for now, <c>capture stats</c> on the small telescope capture the repository ships
-/// (tests/Fixtures/demo-telescope.pcap.gz); it becomes the full simulate-and-analyze demo once the
-/// simulator lands.
+/// <c>scanscope demo [--out DIR]</c>: the whole path on the embedded default scenario. Simulates a
+/// telescope month with ZMap sharded scans and ground truth, analyzes the capture, writes the
+/// report, and scores the clusters against the truth — the same verbs a user would run by hand.
 /// </summary>
 internal static class DemoCommand
 {
-    internal const string Fixture = "tests/Fixtures/demo-telescope.pcap.gz";
-
     public static Command Create()
     {
-        var demo = new Command("demo", "Run ScanScope on the embedded default (for now: capture stats on the capture shipped in tests/Fixtures)");
-        demo.SetAction(_ => CaptureStatsCommand.Guard(() =>
+        var output = new Option<string>("--out") { Description = "Folder for the scenario and the results", DefaultValueFactory = _ => "demo-out" };
+        var profile = new Option<string>("--profile") { Description = "Scenario profile: small, default or hard", DefaultValueFactory = _ => "default" };
+        var seed = new Option<int>("--seed") { Description = "Scenario seed", DefaultValueFactory = _ => 1 };
+        var demo = new Command("demo", "Simulate the default telescope month, analyze it, write the report and score the clusters against the ground truth")
         {
-            var path = FindFixture() ?? throw new UsageException($"cannot find {Fixture} above {AppContext.BaseDirectory}");
-            Console.Out.WriteLine($"capture stats {Path.GetRelativePath(Environment.CurrentDirectory, path)}");
-            return CaptureStatsCommand.Run([path], CaptureReadOptions.Default, json: false, top: 10, Console.Out, Console.Error);
-        }));
-        return demo;
-    }
-
-    private static string? FindFixture()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            output, profile, seed,
+        };
+        demo.SetAction(parse =>
         {
-            var candidate = Path.Combine(dir.FullName, Fixture);
-            if (File.Exists(candidate))
+            var dir = Path.GetFullPath(parse.GetValue(output)!);
+            var scenario = Path.Combine(dir, "scenario");
+            var results = Path.Combine(dir, "results");
+            string[][] steps =
+            [
+                ["simulate", "--profile", parse.GetValue(profile)!, "--seed", parse.GetValue(seed).ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", scenario],
+                // Sparse simulated traffic gives each observer few packets a minute: count as active every
+                // observer that received anything (see docs/features.md, uptime).
+                ["analyze", Path.Combine(scenario, "capture.pcap"), "--out", results, "--uptime-threshold", "0.000001"],
+                ["evaluate", "--truth", Path.Combine(scenario, "labels.csv"), "--clusters", Path.Combine(results, "clusters.csv")],
+            ];
+            foreach (var step in steps)
             {
-                return candidate;
+                Console.Error.WriteLine($"scanscope demo: scanscope {string.Join(' ', step)}");
+                var code = Cli.Build().Parse(step).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+                if (code != 0)
+                {
+                    return code;
+                }
             }
-        }
 
-        return null;
+            Console.Out.WriteLine($"report: {Path.Combine(results, "report.html")}");
+            Console.Out.WriteLine($"tables: {Path.Combine(results, "scanscope.duckdb")} and {Path.Combine(results, "parquet")}");
+            return 0;
+        });
+        return demo;
     }
 }

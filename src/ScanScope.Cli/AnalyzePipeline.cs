@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ScanScope.Capture;
+using ScanScope.Clustering;
+using ScanScope.Confirmation;
+using ScanScope.Enrichment;
+using ScanScope.Pipeline;
+using ScanScope.Reporting;
+using ScanScope.Storage.Results;
+
+namespace ScanScope.Cli;
+
+/// <summary>What <c>analyze</c> does after the features: the stages from clustering to the report.</summary>
+internal sealed record PipelineSettings
+{
+    public required ClusteringOptions Clustering { get; init; }
+
+    public GeoOptions? Geo { get; init; }
+
+    public bool Report { get; init; } = true;
+
+    public int TsneMaxPoints { get; init; } = 3000;
+
+    public int ActivityMaxPoints { get; init; } = 60_000;
+}
+
+/// <summary>
+/// Wires the stages of the core library behind <c>analyze</c>: clustering of the feature table, a
+/// second pass over the captures that collects the probes of clustered sources only, confirmation
+/// of every cluster, the report, and every table into DuckDB and Parquet. Each file is written to a
+/// temporary name and renamed.
+/// </summary>
+internal static class AnalyzePipeline
+{
+    public static void Run(AnalysisResult features, IReadOnlyList<string> files, IPacketPredicate filter, string dir, PipelineSettings settings, TextWriter log)
+    {
+        var timings = new List<(string Stage, double Seconds)>();
+        var sw = Stopwatch.StartNew();
+
+        // 1. Clustering on the feature table just written (the same rows the user sees).
+        var table = FeatureTable.Read(Path.Combine(dir, "features.csv"));
+        ClusteringOutcome? outcome = table.Sources.Length == 0 ? null : SourceClustering.Run(table.Features, table.HeavyHitter, settings.Clustering);
+        var labels = outcome?.Labels ?? [];
+        AtomicFile.Write(Path.Combine(dir, "clusters.csv"), outcome is null ? "src_ip,cluster_id\n" : ClusterCommand.ClustersCsv(table, outcome));
+        if (outcome?.Dbscan?.Curve is { } curve)
+        {
+            AtomicFile.Write(Path.Combine(dir, "k_distance.csv"), ClusterCommand.CurveCsv(curve));
+        }
+
+        timings.Add(("clustering", sw.Elapsed.TotalSeconds));
+        sw.Restart();
+
+        // 2. Second pass: the probes of clustered sources, for the scans inside each cluster.
+        var clusterOf = new Dictionary<uint, int>();
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] >= 0)
+            {
+                clusterOf[ParseAddress(table.Sources[i])] = labels[i];
+            }
+        }
+
+        var events = CollectEvents(files, filter, features, clusterOf);
+        timings.Add(("second pass", sw.Elapsed.TotalSeconds));
+        sw.Restart();
+
+        // 3. Confirmation and enrichment.
+        using var enricher = OpenEnricher(settings.Geo, log);
+        var inputs = clusterOf.GroupBy(kv => kv.Value)
+            .OrderBy(g => g.Key)
+            .Select(g => new ClusterInput(g.Key, [.. g.Select(kv => events.TryGetValue(kv.Key, out var e) ? e : new SourceEvents(kv.Key, [], [], []))]))
+            .ToList();
+        var context = new ConfirmationContext(Math.Max(1, features.Telescope.ActiveObservers), features.WindowStartNs, features.WindowEndNs, features.Options.BinSeconds);
+        var confirmation = ConfirmationStage.Run(inputs, context, enricher);
+        var confirmationTables = confirmation.Tables();
+        foreach (var t in confirmationTables)
+        {
+            AtomicFile.Write(Path.Combine(dir, t.Name + ".csv"), writer => ConfirmationTables.WriteCsv(writer, t));
+        }
+
+        timings.Add(("confirmation", sw.Elapsed.TotalSeconds));
+        sw.Restart();
+
+        // 4. Report and static figures.
+        if (settings.Report)
+        {
+            var model = ReportBuilder.Build(features, table, outcome, confirmation, events, settings);
+            HtmlReport.Write(model, Path.Combine(dir, "report.html"));
+            StaticFigures.Write(model, Path.Combine(dir, "figures"));
+        }
+
+        timings.Add(("report", sw.Elapsed.TotalSeconds));
+        sw.Restart();
+
+        // 5. Summary with the clustering parameters, then every CSV as a table in DuckDB and Parquet.
+        UpdateSummary(Path.Combine(dir, "summary.json"), settings.Clustering, outcome, confirmation, timings);
+        StoreTables(dir);
+        var clusters = outcome?.ClusterCount ?? 0;
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"scanscope: {clusters} clusters ({labels.Count(l => l == -1)} noise sources); categories: {string.Join(", ", confirmation.Clusters.GroupBy(c => c.Summary.Category).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}"));
+    }
+
+    private static IpEnricher? OpenEnricher(GeoOptions? options, TextWriter log)
+    {
+        if (options is null)
+        {
+            return null;
+        }
+
+        var enricher = IpEnricher.Open(options, out var warning);
+        if (warning is not null)
+        {
+            log.WriteLine($"scanscope: warning: {warning}");
+        }
+
+        return enricher;
+    }
+
+    private static Dictionary<uint, SourceEvents> CollectEvents(IReadOnlyList<string> files, IPacketPredicate filter, AnalysisResult features, Dictionary<uint, int> clusterOf)
+    {
+        var builder = new SourceEventsBuilder();
+        if (clusterOf.Count == 0)
+        {
+            return builder.Build();
+        }
+
+        var space = features.Telescope.Space;
+        foreach (var file in files)
+        {
+            using var reader = CaptureReader.Open(file);
+            while (reader.TryRead(out var p))
+            {
+                if (p.TimestampNs < features.WindowStartNs || p.TimestampNs >= features.WindowEndNs
+                    || !clusterOf.ContainsKey(p.Src) || !space.Contains(p.Dst) || !filter.Accepts(p))
+                {
+                    continue;
+                }
+
+                builder.Add(p.Src, p.TimestampNs, p.Dst, p.DstPort);
+            }
+        }
+
+        return builder.Build();
+    }
+
+    private static void UpdateSummary(string path, ClusteringOptions options, ClusteringOutcome? outcome, ConfirmationResult confirmation, List<(string Stage, double Seconds)> timings)
+    {
+        var root = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : [];
+        var clustering = new JsonObject
+        {
+            ["algorithm"] = options.Algorithm.ToString().ToLowerInvariant(),
+            ["scaler"] = options.Scaler.ToString().ToLowerInvariant(),
+            ["clusters"] = outcome?.ClusterCount ?? 0,
+            ["noise"] = outcome?.Labels.Count(l => l == -1) ?? 0,
+            ["heavy_hitters"] = outcome?.Labels.Count(l => l == -2) ?? 0,
+        };
+        if (outcome?.Dbscan is { } db)
+        {
+            clustering["eps"] = db.Eps;
+            clustering["min_samples"] = db.MinSamples;
+            clustering["eps_reason"] = db.EpsReason;
+        }
+
+        if (outcome?.Hdbscan is not null)
+        {
+            clustering["min_cluster_size"] = options.Hdbscan.MinClusterSize;
+        }
+
+        root["clustering"] = clustering;
+        root["categories"] = new JsonObject(confirmation.Clusters.GroupBy(c => c.Summary.Category).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => KeyValuePair.Create(g.Key, (JsonNode?)g.Count())));
+        var stages = root["stage_seconds"] as JsonObject ?? [];
+        foreach (var (stage, seconds) in timings)
+        {
+            stages[stage] = Math.Round(seconds, 3);
+        }
+
+        root["stage_seconds"] = stages;
+        AtomicFile.Write(path, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>Every CSV of the output folder becomes a table of the same name; column types are inferred.</summary>
+    private static void StoreTables(string dir)
+    {
+        using var store = ResultStore.Create(dir);
+        foreach (var csv in Directory.GetFiles(dir, "*.csv").Order(StringComparer.Ordinal))
+        {
+            var (header, rows) = CsvFile.Read(csv);
+            var types = Enumerable.Range(0, header.Length).Select(c => InferType(rows, c)).ToArray();
+            var columns = header.Select((h, c) => new ColumnSpec(h, types[c])).ToArray();
+            store.WriteTable(Path.GetFileNameWithoutExtension(csv), columns, rows.Select(r => Convert(r, types)));
+        }
+
+        store.Commit();
+    }
+
+    private static ColumnType InferType(List<string[]> rows, int column)
+    {
+        bool allLong = true, allDouble = true;
+        foreach (var r in rows)
+        {
+            var v = column < r.Length ? r[column] : string.Empty;
+            if (v.Length == 0)
+            {
+                continue;
+            }
+
+            allLong &= long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out _);
+            allDouble &= double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        }
+
+        return allLong ? ColumnType.Long : allDouble ? ColumnType.Double : ColumnType.String;
+    }
+
+    private static object?[] Convert(string[] row, ColumnType[] types)
+    {
+        var values = new object?[types.Length];
+        for (var c = 0; c < types.Length; c++)
+        {
+            var v = c < row.Length ? row[c] : string.Empty;
+            values[c] = v.Length == 0 && types[c] != ColumnType.String ? null : types[c] switch
+            {
+                ColumnType.Long => long.Parse(v, CultureInfo.InvariantCulture),
+                ColumnType.Double => double.Parse(v, CultureInfo.InvariantCulture),
+                _ => v,
+            };
+        }
+
+        return values;
+    }
+
+    internal static uint ParseAddress(string text)
+    {
+        var parts = text.Split('.');
+        return parts.Length == 4 && parts.All(p => byte.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            ? parts.Aggregate(0u, (a, p) => (a << 8) | byte.Parse(p, CultureInfo.InvariantCulture))
+            : throw new FormatException($"'{text}' is not an IPv4 address");
+    }
+}

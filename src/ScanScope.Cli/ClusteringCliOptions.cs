@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Globalization;
+using ScanScope.Clustering;
+
+namespace ScanScope.Cli;
+
+/// <summary>The clustering options, defined once for <c>cluster</c> and <c>analyze</c>.</summary>
+internal sealed class ClusteringCliOptions
+{
+    public ClusteringCliOptions()
+    {
+        Algorithm.AcceptOnlyFromAmong("dbscan", "hdbscan");
+        Scaler.AcceptOnlyFromAmong("robust", "standard", "none");
+    }
+
+    public Option<string> Algorithm { get; } = new("--algorithm") { Description = "dbscan (thesis) or hdbscan", DefaultValueFactory = _ => "dbscan" };
+
+    public Option<string> Eps { get; } = new("--eps") { Description = "DBSCAN radius, or auto: knee of the sorted k-distance curve x --knee-factor", DefaultValueFactory = _ => "auto" };
+
+    public Option<double> KneeFactor { get; } = new("--knee-factor") { Description = "automatic eps = knee distance x this factor", DefaultValueFactory = _ => new DbscanOptions().KneeFactor };
+
+    public Option<int?> MinSamples { get; } = new("--min-samples") { Description = "DBSCAN: neighbours (itself included) of a core point, default 2 x features; HDBSCAN: core distance rank, default --min-cluster-size" };
+
+    public Option<int> MinClusterSize { get; } = new("--min-cluster-size") { Description = "HDBSCAN: fewest sources in a cluster", DefaultValueFactory = _ => new HdbscanOptions().MinClusterSize };
+
+    public Option<string> Scaler { get; } = new("--scaler") { Description = "robust (median/IQR, thesis), standard, or none", DefaultValueFactory = _ => "robust" };
+
+    public Option<string?> Weights { get; } = new("--weights") { Description = "comma-separated weight per feature, multiplied in after scaling" };
+
+    public Option<int> Threads { get; } = new("--cluster-threads") { Description = "threads for neighbour queries (-1 = all cores)", DefaultValueFactory = _ => -1 };
+
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (var option in new Option[] { Algorithm, Eps, KneeFactor, MinSamples, MinClusterSize, Scaler, Weights, Threads })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public ClusteringOptions Build(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var epsText = parse.GetValue(Eps)!;
+        double? eps = epsText == "auto" ? null
+            : double.TryParse(epsText, NumberStyles.Float, CultureInfo.InvariantCulture, out var e) && e >= 0 ? e
+            : throw new UsageException($"--eps: '{epsText}' is neither auto nor a non-negative number");
+        var weights = parse.GetValue(Weights) is { } w
+            ? w.Split(',', StringSplitOptions.TrimEntries).Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"--weights: '{s}' is not a number")).ToList()
+            : null;
+        var threads = parse.GetValue(Threads);
+        return new ClusteringOptions
+        {
+            Algorithm = parse.GetValue(Algorithm) == "hdbscan" ? ClusteringAlgorithm.Hdbscan : ClusteringAlgorithm.Dbscan,
+            Scaler = parse.GetValue(Scaler) switch { "standard" => ScalerKind.Standard, "none" => ScalerKind.None, _ => ScalerKind.Robust },
+            Weights = weights,
+            Dbscan = new DbscanOptions { Eps = eps, MinSamples = parse.GetValue(MinSamples), KneeFactor = parse.GetValue(KneeFactor), MaxDegreeOfParallelism = threads },
+            Hdbscan = new HdbscanOptions { MinClusterSize = parse.GetValue(MinClusterSize), MinSamples = parse.GetValue(MinSamples), MaxDegreeOfParallelism = threads },
+        };
+    }
+}
