@@ -40,6 +40,28 @@ public sealed class CaptureReaderTests
     }
 
     [Fact]
+    public void ZstdCutShort_IsCountedAsDamage_OrStopsWhenStrict()
+    {
+        var whole = SampleCaptures.Zstd(SampleCaptures.DemoTelescope(8000)); // several 128 KiB zstd blocks
+        var cut = whole[..(whole.Length / 2)];
+        var (packets, c) = Read.Bytes(cut);
+        Assert.Equal(1, c.Skipped(SkipReason.DamagedRecord));
+        Assert.Contains("zstd", c.FirstDamage);
+        Assert.InRange(packets.Count, 1, 7800);
+        Assert.Throws<CaptureFormatException>(() => Read.Bytes(cut, CaptureReadOptions.Default with { Strict = true }));
+    }
+
+    [Fact]
+    public void ConcatenatedZstdFrames_AreReadAsOneStream()
+    {
+        var a = SampleCaptures.DemoTelescope(100);
+        var b = SampleCaptures.Small();
+        var pcap = a.Concat(b.AsSpan(24).ToArray()).ToArray();
+        var frames = SampleCaptures.Zstd(a).Concat(SampleCaptures.Zstd(b.AsSpan(24).ToArray())).ToArray();
+        Assert.Equal(Read.Bytes(pcap).Packets, Read.Bytes(frames).Packets);
+    }
+
+    [Fact]
     public void MissingFile_IsFileNotFound()
         => Assert.Throws<FileNotFoundException>(() => CaptureReader.Open(Path.Combine(Path.GetTempPath(), "scanscope-missing-" + Guid.NewGuid().ToString("N") + ".pcap")));
 
