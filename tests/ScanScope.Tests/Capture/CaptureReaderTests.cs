@@ -18,6 +18,16 @@ public sealed class CaptureReaderTests
         var (packets, c) = Read.All(path);
         Assert.Equal(expected.Packets, packets);
         Assert.Equal(compressed.Length, c.SourceBytes);
+
+        // Counters stay readable after the reader is closed.
+        var reader = CaptureReader.Open(path);
+        while (reader.TryRead(out _))
+        {
+        }
+
+        reader.Dispose();
+        Assert.Equal(compressed.Length, reader.Counters.SourceBytes);
+        Assert.Equal(expected.Counters.Records, reader.Counters.Records);
     }
 
     [Fact]
