@@ -20,6 +20,8 @@ internal sealed class CaptureBuffer : IDisposable
     private long _fileOffset;
     private long _bufferOffset;
     private bool _eof;
+    private bool _disposed;
+    private long _sourceBytes;
 
     /// <summary>Reads a plain file through its handle.</summary>
     public CaptureBuffer(SafeFileHandle file, int size)
@@ -64,7 +66,19 @@ internal sealed class CaptureBuffer : IDisposable
     public long Offset => _bufferOffset + Start;
 
     /// <summary>Bytes of the source file consumed so far (compressed bytes for a compressed file).</summary>
-    public long SourceBytes => _file is not null ? _fileOffset : _compressedSource?.Position ?? _bufferOffset + End;
+    public long SourceBytes
+    {
+        get
+        {
+            // Kept after Dispose, so counters read after closing the reader still say how far it got.
+            if (!_disposed)
+            {
+                _sourceBytes = _file is not null ? _fileOffset : _compressedSource?.Position ?? _bufferOffset + End;
+            }
+
+            return _sourceBytes;
+        }
+    }
 
     /// <summary>True when the source is exhausted and every byte has been consumed.</summary>
     public bool AtEnd => Available == 0 && (_eof || !Ensure(1));
@@ -149,6 +163,8 @@ internal sealed class CaptureBuffer : IDisposable
 
     public void Dispose()
     {
+        _ = SourceBytes;
+        _disposed = true;
         _file?.Dispose();
         _stream?.Dispose();
         _compressedSource?.Dispose();

@@ -117,7 +117,9 @@ public static class CaptureReader
         var gzip = magic.StartsWith(GzipMagic);
         Stream decompressor = gzip
             ? new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false)
-            : new ZstdSharp.DecompressionStream(compressed, 1 << 20, checkEndOfStream: true, leaveOpen: false);
+            : NativeZstdStream.IsAvailable
+                ? new NativeZstdStream(compressed)
+                : new ZstdSharp.DecompressionStream(compressed, 1 << 20, checkEndOfStream: true, leaveOpen: false);
         // Decompression runs a few MiB ahead on its own thread when there is a core for it.
         if (Environment.ProcessorCount > 1)
         {
@@ -133,10 +135,9 @@ public static class CaptureReader
         var head = input.Peek(4);
         if (head.Length < 4)
         {
-            core.CheckInputError();
             if (input.Error is not null)
             {
-                CaptureFormatException.Throw(core.Path, 0, input.Error);
+                CaptureFormatException.Throw(core.Path, input.ErrorOffset, input.Error);
             }
 
             CaptureFormatException.Throw(core.Path, head.Length, head.Length == 0 ? "empty file" : $"file ends after {head.Length} bytes, inside the capture header");

@@ -64,8 +64,7 @@ public sealed class PcapNgReader : IPacketReader
         {
             if (!input.Ensure(BlockOverhead))
             {
-                _core.CheckInputError();
-                if (input.Available == 0)
+                if (_core.CheckInputError() || input.Available == 0)
                 {
                     packet = default;
                     return false;
@@ -112,9 +111,12 @@ public sealed class PcapNgReader : IPacketReader
             {
                 if (!input.Ensure((int)length))
                 {
-                    _core.CheckInputError();
-                    _core.Damage(input.Offset, $"file ends inside a block of {length} bytes ({input.Available} present)");
-                    input.Start = input.End;
+                    if (!_core.CheckInputError())
+                    {
+                        _core.Damage(input.Offset, $"file ends inside a block of {length} bytes ({input.Available} present)");
+                        input.Start = input.End;
+                    }
+
                     continue;
                 }
 

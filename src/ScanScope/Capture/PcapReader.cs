@@ -157,8 +157,7 @@ public sealed class PcapReader : IPacketReader
     /// </summary>
     private bool EndOfInput(int available, int needed, string what)
     {
-        _core.CheckInputError();
-        if (available == 0)
+        if (_core.CheckInputError() || available == 0)
         {
             return false;
         }

@@ -76,14 +76,27 @@ internal sealed class ReadAheadStream : ReadOnlyStream
                 var buffer = _empty.Reader.ReadAsync(_stop.Token).AsTask().GetAwaiter().GetResult();
                 var filled = 0;
                 int n;
-                while (filled < buffer.Length && (n = _inner.Read(buffer.AsSpan(filled))) > 0)
+                try
                 {
-                    filled += n;
+                    while (filled < buffer.Length && (n = _inner.Read(buffer.AsSpan(filled))) > 0)
+                    {
+                        filled += n;
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Hand over what was decompressed before the damage, then the exception.
+                    _failure = ExceptionDispatchInfo.Capture(e);
                 }
 
                 if (filled > 0)
                 {
                     _full.Writer.WriteAsync((buffer, filled), _stop.Token).AsTask().GetAwaiter().GetResult();
+                }
+
+                if (_failure is not null)
+                {
+                    break;
                 }
 
                 if (filled < buffer.Length)

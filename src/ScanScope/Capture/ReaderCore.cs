@@ -104,14 +104,21 @@ internal sealed class ReaderCore(CaptureBuffer input, string path, CaptureReadOp
         _counters.FirstDamage ??= $"{Path}: byte {offset}: {problem}";
     }
 
-    /// <summary>At the end of the input: reports a decompression failure, if that is why it ended.</summary>
-    public void CheckInputError()
+    /// <summary>
+    /// At the end of the input: reports a decompression failure, if that is why it ended (true),
+    /// and drops any partial record left, which is part of that one damage.
+    /// </summary>
+    public bool CheckInputError()
     {
-        if (Input.Error is { } error)
+        if (Input.Error is not { } error)
         {
-            Input.Error = null;
-            Damage(Input.ErrorOffset, error);
+            return false;
         }
+
+        Input.Error = null;
+        Input.Start = Input.End;
+        Damage(Input.ErrorOffset, error);
+        return true;
     }
 
     private void FlushLinkType()

@@ -18,6 +18,16 @@ public sealed class CaptureReaderTests
         var (packets, c) = Read.All(path);
         Assert.Equal(expected.Packets, packets);
         Assert.Equal(compressed.Length, c.SourceBytes);
+
+        // Counters stay readable after the reader is closed.
+        var reader = CaptureReader.Open(path);
+        while (reader.TryRead(out _))
+        {
+        }
+
+        reader.Dispose();
+        Assert.Equal(compressed.Length, reader.Counters.SourceBytes);
+        Assert.Equal(expected.Counters.Records, reader.Counters.Records);
     }
 
     [Fact]
@@ -37,6 +47,28 @@ public sealed class CaptureReaderTests
         Assert.Equal(1, c.Skipped(SkipReason.DamagedRecord));
         Assert.NotEmpty(packets);
         Assert.Throws<CaptureFormatException>(() => Read.Bytes(cut, CaptureReadOptions.Default with { Strict = true }));
+    }
+
+    [Fact]
+    public void ZstdCutShort_IsCountedAsDamage_OrStopsWhenStrict()
+    {
+        var whole = SampleCaptures.Zstd(SampleCaptures.DemoTelescope(8000)); // several 128 KiB zstd blocks
+        var cut = whole[..(whole.Length / 2)];
+        var (packets, c) = Read.Bytes(cut);
+        Assert.Equal(1, c.Skipped(SkipReason.DamagedRecord));
+        Assert.Contains("zstd", c.FirstDamage);
+        Assert.InRange(packets.Count, 1, 7800);
+        Assert.Throws<CaptureFormatException>(() => Read.Bytes(cut, CaptureReadOptions.Default with { Strict = true }));
+    }
+
+    [Fact]
+    public void ConcatenatedZstdFrames_AreReadAsOneStream()
+    {
+        var a = SampleCaptures.DemoTelescope(100);
+        var b = SampleCaptures.Small();
+        var pcap = a.Concat(b.AsSpan(24).ToArray()).ToArray();
+        var frames = SampleCaptures.Zstd(a).Concat(SampleCaptures.Zstd(b.AsSpan(24).ToArray())).ToArray();
+        Assert.Equal(Read.Bytes(pcap).Packets, Read.Bytes(frames).Packets);
     }
 
     [Fact]
