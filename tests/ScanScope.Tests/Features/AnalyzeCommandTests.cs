@@ -89,7 +89,7 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--telescope", "10.0.0.1/24", "--telescope: '10.0.0.1/24' is not an IPv4 CIDR block: host bits are set")]
+    [InlineData("--telescope", "10.0.0.0/33", "--telescope: '10.0.0.0/33' is not an IPv4 prefix")]
     [InlineData("--bin-seconds", "0", "the bin width must be at least 1 second")]
     [InlineData("--uptime-threshold", "1.5", "the uptime threshold must be from 0 to 1")]
     public void BadOption_IsOneErrorLineAndExitCode2(string option, string value, string message)

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using DuckDB.NET.Data;
+using ScanScope.Simulation;
+
+namespace ScanScope.Tests.Cli;
+
+/// <summary>The whole <c>analyze</c> path on the small simulated month: every contract file, the same rows in DuckDB.</summary>
+public sealed class AnalyzePipelineTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("scanscope-pipeline-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Fact]
+    public void SmallScenario_WritesEveryContractFile_AndTheSameTablesInDuckDb()
+    {
+        var scenario = Path.Combine(_dir.FullName, "scenario");
+        ScenarioSimulator.Run(ScenarioProfiles.Get("small", seed: 1), scenario);
+        var results = Path.Combine(_dir.FullName, "results");
+
+        var code = ScanScope.Cli.Cli.Run(["analyze", Path.Combine(scenario, "capture.pcap"), "--out", results, "--uptime-threshold", "0.000001"]);
+
+        Assert.Equal(0, code);
+        foreach (var file in new[] { "features.csv", "clusters.csv", "cluster_summary.csv", "scans.csv", "summary.json", "report.html", "scanscope.duckdb" })
+        {
+            Assert.True(File.Exists(Path.Combine(results, file)), file + " missing");
+        }
+
+        var clusters = File.ReadAllLines(Path.Combine(results, "clusters.csv"));
+        Assert.StartsWith("src_ip,cluster_id", clusters[0], StringComparison.Ordinal);
+        var features = File.ReadAllLines(Path.Combine(results, "features.csv"));
+        Assert.Equal(features.Length, clusters.Length);
+        var ids = clusters.Skip(1).Select(l => int.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var clusterCount = ids.Where(i => i >= 0).Distinct().Count();
+        Assert.True(clusterCount > 0);
+        Assert.All(ids, i => Assert.True(i >= -2));
+
+        var summaryRows = File.ReadAllLines(Path.Combine(results, "cluster_summary.csv"));
+        Assert.StartsWith("cluster_id,sources,slash8,slash16,slash24,countries,organizations,jaccard,expected_hosts,category,ports", summaryRows[0], StringComparison.Ordinal);
+        Assert.Equal(clusterCount, summaryRows.Length - 1);
+        Assert.StartsWith("cluster_id,port,scan,unique_dst,start,duration_s,dst_per_host,jaccard,expected_hosts", File.ReadLines(Path.Combine(results, "scans.csv")).First(), StringComparison.Ordinal);
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "summary.json")));
+        Assert.Equal(clusterCount, summary.RootElement.GetProperty("clustering").GetProperty("clusters").GetInt32());
+        Assert.True(summary.RootElement.GetProperty("clustering").GetProperty("eps").GetDouble() > 0);
+
+        using var db = new DuckDBConnection($"Data Source={Path.Combine(results, "scanscope.duckdb")};ACCESS_MODE=READ_ONLY");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "select count(*) from cluster_summary";
+        Assert.Equal((long)clusterCount, Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        cmd.CommandText = "select count(*) from clusters where cluster_id >= 0";
+        Assert.Equal((long)ids.Count(i => i >= 0), Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+
+        var html = File.ReadAllText(Path.Combine(results, "report.html"));
+        Assert.Contains("data-figure=\"coverage\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-figure=\"activity-0\"", html, StringComparison.Ordinal);
+    }
+}
