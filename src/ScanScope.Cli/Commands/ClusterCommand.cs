@@ -17,44 +17,24 @@ internal static class ClusterCommand
     {
         var features = new Option<FileInfo>("--features") { Description = "features.csv (src_ip, then feature columns, unscaled)", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "output directory", Required = true };
-        var algorithm = new Option<string>("--algorithm") { Description = "dbscan (thesis) or hdbscan", DefaultValueFactory = _ => "dbscan" };
-        algorithm.AcceptOnlyFromAmong("dbscan", "hdbscan");
-        var eps = new Option<string>("--eps") { Description = "DBSCAN radius, or auto: knee of the sorted k-distance curve x --knee-factor", DefaultValueFactory = _ => "auto" };
-        var kneeFactor = new Option<double>("--knee-factor") { Description = "automatic eps = knee distance x this factor", DefaultValueFactory = _ => new DbscanOptions().KneeFactor };
-        var minSamples = new Option<int?>("--min-samples") { Description = "DBSCAN: neighbours (itself included) of a core point, default 2 x features; HDBSCAN: core distance rank, default --min-cluster-size" };
-        var minClusterSize = new Option<int>("--min-cluster-size") { Description = "HDBSCAN: fewest sources in a cluster", DefaultValueFactory = _ => new HdbscanOptions().MinClusterSize };
-        var scaler = new Option<string>("--scaler") { Description = "robust (median/IQR, thesis), standard, or none", DefaultValueFactory = _ => "robust" };
-        scaler.AcceptOnlyFromAmong("robust", "standard", "none");
-        var weights = new Option<string?>("--weights") { Description = "comma-separated weight per feature, multiplied in after scaling" };
+        var clustering = new ClusteringCliOptions();
         var columns = new Option<string?>("--columns") { Description = "comma-separated feature columns (default destinations,period,start,activity,ports)" };
-        var threads = new Option<int>("--threads") { Description = "threads for neighbour queries (-1 = all cores)", DefaultValueFactory = _ => -1 };
         var command = new Command("cluster", "Scale the feature table and cluster the sources (DBSCAN or HDBSCAN); write clusters.csv.")
         {
-            features, output, algorithm, eps, kneeFactor, minSamples, minClusterSize, scaler, weights, columns, threads,
+            features, output, columns,
         };
+        clustering.AddTo(command);
         command.SetAction(parse =>
         {
             var file = parse.GetValue(features)!;
             var columnNames = ParseList(parse.GetValue(columns), s => s, "--columns");
             var table = EvaluateCommand.Read(file, path => FeatureTable.Read(path, columnNames));
-            var weightValues = ParseList(parse.GetValue(weights), s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture), "--weights");
-            if (weightValues is not null && weightValues.Count != table.Features.Columns)
+            var options = clustering.Build(parse);
+            if (options.Weights is { } weightValues && weightValues.Count != table.Features.Columns)
             {
                 throw new UsageException($"--weights: {weightValues.Count} weights for {table.Features.Columns} features");
             }
 
-            var epsText = parse.GetValue(eps)!;
-            double? epsValue = epsText == "auto" ? null
-                : double.TryParse(epsText, NumberStyles.Float, CultureInfo.InvariantCulture, out var e) && e >= 0 ? e
-                : throw new UsageException($"--eps: '{epsText}' is neither auto nor a non-negative number");
-            var options = new ClusteringOptions
-            {
-                Algorithm = parse.GetValue(algorithm) == "hdbscan" ? ClusteringAlgorithm.Hdbscan : ClusteringAlgorithm.Dbscan,
-                Scaler = parse.GetValue(scaler) switch { "standard" => ScalerKind.Standard, "none" => ScalerKind.None, _ => ScalerKind.Robust },
-                Weights = weightValues,
-                Dbscan = new DbscanOptions { Eps = epsValue, MinSamples = parse.GetValue(minSamples), KneeFactor = parse.GetValue(kneeFactor), MaxDegreeOfParallelism = parse.GetValue(threads) },
-                Hdbscan = new HdbscanOptions { MinClusterSize = parse.GetValue(minClusterSize), MinSamples = parse.GetValue(minSamples), MaxDegreeOfParallelism = parse.GetValue(threads) },
-            };
             ClusteringOutcome outcome;
             try
             {
