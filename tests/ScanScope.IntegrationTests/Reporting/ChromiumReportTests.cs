@@ -45,23 +45,54 @@ public sealed class ChromiumReportTests
         using var bitmap = SKBitmap.Decode(shot);
         Assert.NotNull(bitmap);
         // Figures draw coloured lines and points: count pixels of the chart palette's saturated colours.
+        var coloured = ColouredPixels(bitmap);
+        Assert.True(coloured > 2000, $"screenshot has only {coloured} coloured pixels: figures missing?");
+        dir.Delete(true);
+    }
+
+    [Fact]
+    public void DemoScenarioReport_LoadsCleanly_AndItsScreenshotShowsTheFigures()
+    {
+        SkipWithoutChromium();
+        var dir = Directory.CreateTempSubdirectory("scanscope-chromium-demo-");
+        var scenario = Path.Combine(dir.FullName, "scenario");
+        ScanScope.Simulation.ScenarioSimulator.Run(ScanScope.Simulation.ScenarioProfiles.Get("small", seed: 1), scenario);
+        var results = Path.Combine(dir.FullName, "results");
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", Path.Combine(scenario, "capture.pcap"), "--out", results, "--uptime-threshold", "0.000001"]));
+        var path = Path.Combine(results, "report.html");
+        var html = File.ReadAllText(path);
+        var figures = Regex.Count(html, "data-figure=\"");
+        Assert.True(figures >= 5, $"the demo report has only {figures} figures");
+
+        var (dom, log) = RunChromium(dir.FullName, "--dump-dom", new Uri(path).AbsoluteUri);
+        var consoleLines = log.Split('\n').Where(l => l.Contains(":CONSOLE", StringComparison.Ordinal)).ToArray();
+        Assert.True(consoleLines.Length == 0, "console output: " + string.Join(" | ", consoleLines));
+        Assert.Equal(figures.ToString(System.Globalization.CultureInfo.InvariantCulture), Regex.Match(dom, "data-rendered=\"(\\d+)\"").Groups[1].Value);
+
+        var shot = Path.Combine(dir.FullName, "demo.png");
+        RunChromium(dir.FullName, $"--screenshot={shot}", "--window-size=1280,4500", "--hide-scrollbars", new Uri(path).AbsoluteUri);
+        using var bitmap = SKBitmap.Decode(shot);
+        var coloured = ColouredPixels(bitmap);
+        Assert.True(coloured > 2000, $"the demo report screenshot has only {coloured} coloured pixels: figures missing?");
+        dir.Delete(true);
+    }
+
+    private static int ColouredPixels(SKBitmap bitmap)
+    {
         var coloured = 0;
         for (var y = 0; y < bitmap.Height; y += 2)
         {
             for (var x = 0; x < bitmap.Width; x += 2)
             {
                 var c = bitmap.GetPixel(x, y);
-                var max = Math.Max(c.Red, Math.Max(c.Green, c.Blue));
-                var min = Math.Min(c.Red, Math.Min(c.Green, c.Blue));
-                if (max - min > 80)
+                if (Math.Max(c.Red, Math.Max(c.Green, c.Blue)) - Math.Min(c.Red, Math.Min(c.Green, c.Blue)) > 80)
                 {
                     coloured++;
                 }
             }
         }
 
-        Assert.True(coloured > 2000, $"screenshot has only {coloured} coloured pixels: figures missing?");
-        dir.Delete(true);
+        return coloured;
     }
 
     private static void SkipWithoutChromium()
