@@ -49,6 +49,28 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
     }
 
     [Fact]
+    public void SameCapture_ClickHouseFeaturesEqualTheInProcessAnalysis()
+    {
+        SkipWithoutServer();
+        var capture = WriteCapture("parity.pcap", MakePackets(seed: 4, sources: 300));
+        var nodes = CreateTables("parity");
+        ClickHouseStore.Ingest(nodes[0], capture, StoredPackets.Syn);
+
+        var local = ScanScope.Pipeline.Analysis.Run([capture], new ScanScope.Pipeline.AnalysisOptions { BinSeconds = BinSeconds, Threads = 2 }, TestContext.Current.CancellationToken);
+        var remote = ClickHouseFeatures.Compute(nodes[1], new FeatureQuery { BinSeconds = BinSeconds, WindowStartNs = local.WindowStartNs, WindowEndNs = local.WindowEndNs });
+
+        Assert.NotEmpty(local.Features);
+        Assert.Equal(local.Features.Count, remote.Sources.Count);
+        var bySource = remote.Sources.ToDictionary(r => r.Src);
+        foreach (var f in local.Features)
+        {
+            var r = bySource[f.Src];
+            Assert.Equal((f.Src, (long)f.Destinations, (long)f.Ports, f.Period, (double)f.Start, (double)f.Activity, f.Packets, f.FirstSeenNs, f.LastSeenNs),
+                (r.Src, r.Destinations, r.Ports, r.Period, r.Start, r.Activity, r.Packets, r.FirstSeenNs, r.LastSeenNs));
+        }
+    }
+
+    [Fact]
     public void GivenWindow_OnlyPacketsInsideCountAndBinsStartAtTheWindow()
     {
         SkipWithoutServer();
