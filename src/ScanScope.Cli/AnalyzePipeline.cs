@@ -33,7 +33,7 @@ internal sealed record PipelineSettings
 /// </summary>
 internal static class AnalyzePipeline
 {
-    public static void Run(AnalysisResult features, IReadOnlyList<string> files, IPacketPredicate filter, string dir, PipelineSettings settings, TextWriter log)
+    public static void Run(AnalysisResult features, IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, string dir, PipelineSettings settings, TextWriter log)
     {
         var timings = new List<(string Stage, double Seconds)>();
         var sw = Stopwatch.StartNew();
@@ -61,18 +61,18 @@ internal static class AnalyzePipeline
             }
         }
 
-        var events = CollectEvents(files, filter, features, clusterOf);
+        var events = CollectEvents(inputs, filter, features, clusterOf);
         timings.Add(("second pass", sw.Elapsed.TotalSeconds));
         sw.Restart();
 
         // 3. Confirmation and enrichment.
         using var enricher = OpenEnricher(settings.Geo, log);
-        var inputs = clusterOf.GroupBy(kv => kv.Value)
+        var clusters = clusterOf.GroupBy(kv => kv.Value)
             .OrderBy(g => g.Key)
             .Select(g => new ClusterInput(g.Key, [.. g.Select(kv => events.TryGetValue(kv.Key, out var e) ? e : new SourceEvents(kv.Key, [], [], []))]))
             .ToList();
         var context = new ConfirmationContext(Math.Max(1, features.Telescope.ActiveObservers), features.WindowStartNs, features.WindowEndNs, features.Options.BinSeconds);
-        var confirmation = ConfirmationStage.Run(inputs, context, enricher);
+        var confirmation = ConfirmationStage.Run(clusters, context, enricher);
         var confirmationTables = confirmation.Tables();
         foreach (var t in confirmationTables)
         {
@@ -96,9 +96,9 @@ internal static class AnalyzePipeline
         // 5. Summary with the clustering parameters, then every CSV as a table in DuckDB and Parquet.
         UpdateSummary(Path.Combine(dir, "summary.json"), settings.Clustering, outcome, confirmation, timings);
         StoreTables(dir);
-        var clusters = outcome?.ClusterCount ?? 0;
+        var clusterCount = outcome?.ClusterCount ?? 0;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"scanscope: {clusters} clusters ({labels.Count(l => l == -1)} noise sources); categories: {string.Join(", ", confirmation.Clusters.GroupBy(c => c.Summary.Category).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}"));
+            $"scanscope: {clusterCount} clusters ({labels.Count(l => l == -1)} noise sources); categories: {string.Join(", ", confirmation.Clusters.GroupBy(c => c.Summary.Category).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}"));
     }
 
     private static IpEnricher? OpenEnricher(GeoOptions? options, TextWriter log)
@@ -117,7 +117,7 @@ internal static class AnalyzePipeline
         return enricher;
     }
 
-    private static Dictionary<uint, SourceEvents> CollectEvents(IReadOnlyList<string> files, IPacketPredicate filter, AnalysisResult features, Dictionary<uint, int> clusterOf)
+    private static Dictionary<uint, SourceEvents> CollectEvents(IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features, Dictionary<uint, int> clusterOf)
     {
         var builder = new SourceEventsBuilder();
         if (clusterOf.Count == 0)
@@ -126,9 +126,9 @@ internal static class AnalyzePipeline
         }
 
         var space = features.Telescope.Space;
-        foreach (var file in files)
+        foreach (var input in inputs)
         {
-            using var reader = CaptureReader.Open(file);
+            using var reader = input.Open();
             while (reader.TryRead(out var p))
             {
                 if (p.TimestampNs < features.WindowStartNs || p.TimestampNs >= features.WindowEndNs

@@ -13,7 +13,8 @@ internal static class AnalyzeCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("INPUT") { Description = "Capture files, folders or globs (pcap, pcapng, .gz, .zst; - for stdin).", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("INPUT") { Description = "Capture files, folders or globs (pcap, pcapng, .gz, .zst; - for stdin).", Arity = ArgumentArity.ZeroOrMore };
+        var store = new Option<string?>("--store") { Description = "Read the packets from a packet store written by 'scanscope ingest --store DIR' instead of captures." };
         var output = new Option<string>("--out") { Description = "Output folder: features.csv, clusters.csv, cluster_summary.csv, scans.csv, summary.json, report.html, scanscope.duckdb, parquet/.", Required = true };
         var filters = new FilterOptions();
         var bin = new Option<int>("--bin-seconds") { Description = "Bin width b in seconds.", DefaultValueFactory = _ => 300 };
@@ -28,7 +29,7 @@ internal static class AnalyzeCommand
         var noReport = new Option<bool>("--no-report") { Description = "Skip report.html and the figures." };
         var command = new Command("analyze", "The whole pipeline: telescope model, per-source features, clustering, confirmation of every cluster, report, DuckDB and Parquet.")
         {
-            inputs, output, bin, uptime, threads, heavy, sensitivity, geoAsn, geoCountry, geoDir, noReport,
+            inputs, store, output, bin, uptime, threads, heavy, sensitivity, geoAsn, geoCountry, geoDir, noReport,
         };
         filters.AddTo(command);
         clustering.AddTo(command);
@@ -38,7 +39,7 @@ internal static class AnalyzeCommand
         {
             try
             {
-                return Run(parse, inputs, output, filters, bin, uptime, threads, heavy, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport);
+                return Run(parse, inputs, store, output, filters, bin, uptime, threads, heavy, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport);
             }
             catch (Exception e) when (e is UsageException or CaptureFormatException)
             {
@@ -50,11 +51,20 @@ internal static class AnalyzeCommand
     }
 
     private static int Run(
-        ParseResult parse, Argument<string[]> inputs, Option<string> output, FilterOptions filters, Option<int> bin,
+        ParseResult parse, Argument<string[]> inputs, Option<string?> store, Option<string> output, FilterOptions filters, Option<int> bin,
         Option<double> uptime, Option<int> threads, Option<double?> heavy, Option<double> sensitivity, ClusteringCliOptions clustering,
         Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport)
     {
-        var paths = FilterOptions.ExpandInputs(parse.GetValue(inputs) ?? []);
+        var given = parse.GetValue(inputs) ?? [];
+        var storeDir = parse.GetValue(store);
+        if ((given.Length == 0) == (storeDir is null))
+        {
+            throw new UsageException("give either capture INPUTs or --store DIR (one of the two)");
+        }
+
+        IReadOnlyList<PacketSource> sources = storeDir is not null
+            ? [OpenStore(storeDir)]
+            : [.. FilterOptions.ExpandInputs(given).Select(PacketSource.FromFile)];
         var filter = filters.Build(parse) ?? new PacketFilter();
         // Analyze features connection attempts unless told otherwise; the telescope and the time window
         // are the analysis' own (they set the observers and the bins), so they leave the predicate.
@@ -75,7 +85,7 @@ internal static class AnalyzeCommand
         AnalysisResult result;
         try
         {
-            result = Analysis.Run(paths, options);
+            result = Analysis.Run(sources, options);
         }
         catch (ArgumentException e)
         {
@@ -94,8 +104,21 @@ internal static class AnalyzeCommand
             CultureInfo.InvariantCulture,
             $"scanscope: {result.Counters.Records} records, {result.Used} packets used, {result.Features.Count} sources ({result.HeavyHitters.Count} heavy hitters), |O| = {tel.ActiveObservers} of {tel.Observers} observers, {tel.OutageMinutes} outage minutes"));
         var geo = new GeoOptions { AsnDatabase = parse.GetValue(geoAsn), CountryDatabase = parse.GetValue(geoCountry), DataDirectory = parse.GetValue(geoDir) };
-        AnalyzePipeline.Run(result, paths, predicate, dir, new PipelineSettings { Clustering = clustering.Build(parse), Geo = geo, Report = !parse.GetValue(noReport) }, Console.Error);
+        AnalyzePipeline.Run(result, sources, predicate, dir, new PipelineSettings { Clustering = clustering.Build(parse), Geo = geo, Report = !parse.GetValue(noReport) }, Console.Error);
         Console.Error.WriteLine($"scanscope: wrote {dir}{(parse.GetValue(noReport) ? string.Empty : $" (report: {Path.Combine(dir, "report.html")})")}");
         return 0;
+    }
+
+    private static PacketSource OpenStore(string dir)
+    {
+        try
+        {
+            var store = Storage.Packets.PacketStore.Open(dir);
+            return new PacketSource(dir, store.OpenReader);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Storage.StorageException)
+        {
+            throw new UsageException($"{dir}: {e.Message}");
+        }
     }
 }

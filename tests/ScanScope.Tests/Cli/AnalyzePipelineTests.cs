@@ -56,4 +56,22 @@ public sealed class AnalyzePipelineTests : IDisposable
         Assert.Contains("data-figure=\"coverage\"", html, StringComparison.Ordinal);
         Assert.Contains("data-figure=\"activity-0\"", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void PacketStore_GivesTheSameFeaturesAndClustersAsTheCapture()
+    {
+        var scenario = Path.Combine(_dir.FullName, "scenario");
+        ScenarioSimulator.Run(ScenarioProfiles.Get("small", seed: 2), scenario);
+        var capture = Path.Combine(scenario, "capture.pcap");
+        var store = Path.Combine(_dir.FullName, "store");
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["ingest", capture, "--store", store]));
+
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", capture, "--out", Path.Combine(_dir.FullName, "a"), "--no-report"]));
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", "--store", store, "--out", Path.Combine(_dir.FullName, "b"), "--no-report"]));
+
+        foreach (var file in new[] { "features.csv", "clusters.csv", "cluster_summary.csv", "scans.csv" })
+        {
+            Assert.Equal(File.ReadAllLines(Path.Combine(_dir.FullName, "a", file)), File.ReadAllLines(Path.Combine(_dir.FullName, "b", file)));
+        }
+    }
 }
