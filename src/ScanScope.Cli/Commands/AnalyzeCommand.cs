@@ -19,6 +19,7 @@ internal static class AnalyzeCommand
         var filters = new FilterOptions();
         var bin = new Option<int>("--bin-seconds") { Description = "Bin width b in seconds.", DefaultValueFactory = _ => 300 };
         var uptime = new Option<double>("--uptime-threshold") { Description = "Uptime (0-1) at or above which an observer counts in |O|.", DefaultValueFactory = _ => 0.9 };
+        var uptimePeriod = new Option<string>("--uptime-period") { Description = "Minutes per uptime period, or auto: the shortest period in which an observer that is up expects 3 packets (1 minute on a thesis-sized telescope).", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "Files read at the same time.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var heavy = new Option<double?>("--heavy-hitter-threshold") { Description = "Fixed coverage (destinations / |O|) from which a source is a heavy hitter (default: the knee of the coverage curve)." };
         var sensitivity = new Option<double>("--knee-sensitivity") { Description = "Kneedle sensitivity S for the heavy-hitter knee.", DefaultValueFactory = _ => 1.0 };
@@ -29,7 +30,7 @@ internal static class AnalyzeCommand
         var noReport = new Option<bool>("--no-report") { Description = "Skip report.html and the figures." };
         var command = new Command("analyze", "The whole pipeline: telescope model, per-source features, clustering, confirmation of every cluster, report, DuckDB and Parquet.")
         {
-            inputs, store, output, bin, uptime, threads, heavy, sensitivity, geoAsn, geoCountry, geoDir, noReport,
+            inputs, store, output, bin, uptime, uptimePeriod, threads, heavy, sensitivity, geoAsn, geoCountry, geoDir, noReport,
         };
         filters.AddTo(command);
         clustering.AddTo(command);
@@ -39,7 +40,7 @@ internal static class AnalyzeCommand
         {
             try
             {
-                return Run(parse, inputs, store, output, filters, bin, uptime, threads, heavy, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport);
+                return Run(parse, inputs, store, output, filters, bin, uptime, uptimePeriod, threads, heavy, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport);
             }
             catch (Exception e) when (e is UsageException or CaptureFormatException)
             {
@@ -52,7 +53,7 @@ internal static class AnalyzeCommand
 
     private static int Run(
         ParseResult parse, Argument<string[]> inputs, Option<string?> store, Option<string> output, FilterOptions filters, Option<int> bin,
-        Option<double> uptime, Option<int> threads, Option<double?> heavy, Option<double> sensitivity, ClusteringCliOptions clustering,
+        Option<double> uptime, Option<string> uptimePeriod, Option<int> threads, Option<double?> heavy, Option<double> sensitivity, ClusteringCliOptions clustering,
         Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport)
     {
         var given = parse.GetValue(inputs) ?? [];
@@ -74,6 +75,9 @@ internal static class AnalyzeCommand
         {
             BinSeconds = parse.GetValue(bin),
             UptimeThreshold = parse.GetValue(uptime),
+            UptimePeriodMinutes = parse.GetValue(uptimePeriod) is "auto" or null ? null
+                : int.TryParse(parse.GetValue(uptimePeriod), System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k >= 1 ? k
+                : throw new UsageException($"--uptime-period: '{parse.GetValue(uptimePeriod)}' is neither auto nor a whole number of minutes"),
             Threads = parse.GetValue(threads),
             HeavyHitterThreshold = parse.GetValue(heavy),
             KneeSensitivity = parse.GetValue(sensitivity),

@@ -77,7 +77,7 @@ public static class Analysis
         }
 
         clock.Restart();
-        var telescope = TelescopeModel.Build(tel, options.Telescope, windowStart, windowEnd, options.UptimeThreshold);
+        var telescope = TelescopeModel.Build(tel, options.Telescope, windowStart, windowEnd, options.UptimeThreshold, options.UptimePeriodMinutes);
         timings.Add(new StageTiming("telescope", clock.Elapsed.TotalSeconds));
 
         clock.Restart();

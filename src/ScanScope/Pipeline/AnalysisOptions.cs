@@ -11,6 +11,12 @@ public sealed record AnalysisOptions
     /// <summary>Uptime at or above which an observer is active and counts in |O| (the thesis' observers were at 97% or more).</summary>
     public double UptimeThreshold { get; init; } = 0.9;
 
+    /// <summary>
+    /// Minutes per uptime period: 1 is the thesis (an observer is up in a minute when it received
+    /// anything); null chooses the period from the traffic rate (<see cref="Telescope.TelescopeModel.ChoosePeriod"/>).
+    /// </summary>
+    public int? UptimePeriodMinutes { get; init; } = 1;
+
     /// <summary>Files read at the same time; each file is read by one thread.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 

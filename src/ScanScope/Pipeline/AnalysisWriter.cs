@@ -135,6 +135,7 @@ public static class AnalysisWriter
                 ["observers_seen"] = t.ObserversSeen,
                 ["active_observers"] = t.ActiveObservers,
                 ["uptime_threshold"] = t.UptimeThreshold,
+                ["uptime_period_minutes"] = t.UptimePeriodMinutes,
                 ["window_minutes"] = t.WindowMinutes,
                 ["outage_minutes"] = t.OutageMinutes,
                 ["outages"] = t.Outages.Take(1000).Select(x => new Dictionary<string, object> { ["start"] = Timestamp(x.StartNs), ["minutes"] = x.Minutes }).ToList(),

@@ -38,4 +38,46 @@ public sealed class TelescopeAccumulatorTests
         Assert.Equal([new Outage(Start, 10)], model.Outages);
         Assert.Equal(2, model.UptimeClasses.Single(c => c.Label == "never").Observers);
     }
+
+    [Theory]
+    [InlineData(1, 3)]    // one packet per observer-minute: 3 minutes for 3 expected packets
+    [InlineData(30, 90)]  // one packet per observer every 30 minutes: 90-minute periods
+    public void AutomaticUptimePeriod_ExpectsThreePacketsPerObserverAndPeriod(int minutesBetweenPackets, int expected)
+    {
+        var a = new TelescopeAccumulator();
+        for (var m = 0; m < 600; m += minutesBetweenPackets)
+        {
+            for (uint o = 0; o < 4; o++)
+            {
+                a.Add(o, Start + (m * Minute) + 1);
+            }
+        }
+
+        var model = TelescopeModel.Build(a, TelescopeSpace.Parse(["0.0.0.0/30"]), Start, Start + (600 * Minute), 0.9, periodMinutes: null);
+
+        Assert.Equal(expected, model.UptimePeriodMinutes);
+        // Every observer received something in every live period: all four are up.
+        Assert.Equal(4, model.ActiveObservers);
+        Assert.Equal(1.0, model.UptimeOf(0));
+    }
+
+    [Fact]
+    public void OneMinutePeriods_OnSparseTraffic_CallEveryObserverDark()
+    {
+        var a = new TelescopeAccumulator();
+        for (var m = 0; m < 600; m += 30)
+        {
+            for (uint o = 0; o < 4; o++)
+            {
+                a.Add(o, Start + (m * Minute) + 1);
+            }
+        }
+
+        var model = TelescopeModel.Build(a, TelescopeSpace.Parse(["0.0.0.0/30"]), Start, Start + (600 * Minute), 0.9, periodMinutes: 1);
+
+        // The minutes with no packet at all are outages, so each observer is up in every live minute.
+        Assert.Equal(1, model.UptimePeriodMinutes);
+        Assert.Equal(580, model.OutageMinutes);
+        Assert.Equal(4, model.ActiveObservers);
+    }
 }
