@@ -52,6 +52,31 @@ public sealed class AnalyzePipelineTests : IDisposable
         cmd.CommandText = "select count(*) from clusters where cluster_id >= 0";
         Assert.Equal((long)ids.Count(i => i >= 0), Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
 
+        // Confirmation against the truth: every group recovered whole (one cluster holding all its hosts
+        // and nothing else) that the confirmation calls a complete scan has E[H] within 10% of its hosts.
+        var (_, truthRows) = ScanScope.Cli.CsvFile.Read(Path.Combine(scenario, "labels.csv"));
+        var clusterOf = clusters.Skip(1).Select(l => l.Split(',')).ToDictionary(f => f[0], f => int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture));
+        var (summaryHeader, summaries) = ScanScope.Cli.CsvFile.Read(Path.Combine(results, "cluster_summary.csv"));
+        int Col(string name) => Array.IndexOf(summaryHeader, name);
+        var checkedGroups = 0;
+        foreach (var group in truthRows.Where(r => int.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture) >= 0 && r[2] != "heavy-hitter").GroupBy(r => r[1]))
+        {
+            var hosts = group.Select(r => r[0]).ToArray();
+            var cluster = clusterOf.GetValueOrDefault(hosts[0], -1);
+            var row = summaries.FirstOrDefault(r => r[0] == cluster.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (cluster < 0 || row is null || hosts.Any(h => clusterOf.GetValueOrDefault(h, -1) != cluster) || clusterOf.Values.Count(c => c == cluster) != hosts.Length || row[Col("verdict")] != "complete")
+            {
+                continue;
+            }
+
+            var expected = double.Parse(row[Col("expected_hosts")], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(expected - hosts.Length) <= 0.1 * hosts.Length, $"group {group.Key}: E[H] = {expected} for {hosts.Length} hosts");
+            Assert.True(double.Parse(row[Col("jaccard")], System.Globalization.CultureInfo.InvariantCulture) < 0.01, $"group {group.Key}: one scan's hosts overlap");
+            checkedGroups++;
+        }
+
+        Assert.True(checkedGroups >= 2, $"only {checkedGroups} groups were recovered whole as complete scans");
+
         var html = File.ReadAllText(Path.Combine(results, "report.html"));
         Assert.Contains("data-figure=\"coverage\"", html, StringComparison.Ordinal);
         Assert.Contains("data-figure=\"activity-0\"", html, StringComparison.Ordinal);
