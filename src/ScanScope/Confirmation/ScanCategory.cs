@@ -68,13 +68,15 @@ public static class ScanCategorizer
     /// Rules, in order, on the group scans (scans in which at least GroupScanShare of the sources
     /// take part):
     /// 1. none, or they hold under half of the cluster's probes → noise;
-    /// 2. at least three group scans and at least GreedyOverlapShare of them overlap another in
-    ///    time (or carry two scans at once on one port) → greedy;
-    /// 3. their median overlap is above 0.3 (several groups in one cluster) → noise;
-    /// 4. some port scanned more than once → periodic: periodic-updating when the median coverage
-    ///    per scan is under PartialCoverage, else periodic-single-port for one port and
-    ///    periodic-sweeping for several;
-    /// 5. otherwise single-port for one port, slow-sweeping for several.
+    /// 2. some port scanned more than once with a median coverage per scan under PartialCoverage →
+    ///    periodic-updating, even when its ports are scanned at the same time (thesis 6.3.3: the
+    ///    group refreshes part of its table on a few ports together each period);
+    /// 3. at least three group scans and at least GreedyOverlapShare of them overlap another in
+    ///    time (or carry two scans at once on one port) → greedy (complete scans run in parallel);
+    /// 4. their median overlap is above 0.3 (several groups in one cluster) → noise;
+    /// 5. some port scanned more than once → periodic-single-port for one port, periodic-sweeping
+    ///    for several;
+    /// 6. otherwise single-port for one port, slow-sweeping for several.
     /// </remarks>
     public static ScanCategory Categorize(int sources, IReadOnlyList<Scan> scans, long totalHits, ConfirmationOptions options)
     {
@@ -84,6 +86,12 @@ public static class ScanCategorizer
         if (group.Count == 0 || group.Sum(s => (long)s.Hits) < 0.5 * totalHits)
         {
             return ScanCategory.Noise;
+        }
+
+        var repeated = group.GroupBy(s => s.Port).Any(g => g.Count() > 1);
+        if (repeated && Median(group.Select(s => s.Coverage)) < options.PartialCoverage)
+        {
+            return ScanCategory.PeriodicUpdating;
         }
 
         if (group.Count >= 3 && OverlappingShare(group, options) >= options.GreedyOverlapShare)
@@ -97,14 +105,8 @@ public static class ScanCategorizer
         }
 
         var ports = group.Select(s => s.Port).Distinct().Count();
-        var repeated = group.GroupBy(s => s.Port).Any(g => g.Count() > 1);
         if (repeated)
         {
-            if (Median(group.Select(s => s.Coverage)) < options.PartialCoverage)
-            {
-                return ScanCategory.PeriodicUpdating;
-            }
-
             return ports == 1 ? ScanCategory.PeriodicSinglePort : ScanCategory.PeriodicSweeping;
         }
 
