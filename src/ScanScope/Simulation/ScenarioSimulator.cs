@@ -40,6 +40,7 @@ public static class ScenarioSimulator
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(onPacket);
+        scenario.Validate();
         var random = new Random((int)(scenario.Seed ^ (scenario.Seed >> 32)) ^ 0x5ca9);
         var telescope = new TelescopeModel(scenario, random);
         var context = new SimulationContext(telescope);
