@@ -24,9 +24,15 @@ public static class ScenarioSimulator
         Directory.CreateDirectory(outDir);
         var pcap = Path.Combine(outDir, "capture.pcap");
         SimulationResult result;
-        using (var writer = PcapWriter.Create(pcap + ".tmp"))
+        try
         {
+            using var writer = PcapWriter.Create(pcap + ".tmp");
             result = Simulate(scenario, p => writer.Write(p));
+        }
+        catch
+        {
+            File.Delete(pcap + ".tmp");
+            throw;
         }
 
         File.Move(pcap + ".tmp", pcap, overwrite: true);
