@@ -30,8 +30,9 @@ internal static class SimulateCommand
                 try
                 {
                     s = ScenarioJson.Read(file);
+                    s.Validate();
                 }
-                catch (JsonException e)
+                catch (Exception e) when (e is JsonException or ArgumentException)
                 {
                     throw new UsageException($"{file}: {e.Message}");
                 }

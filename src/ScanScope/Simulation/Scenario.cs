@@ -42,6 +42,36 @@ public sealed record Scenario
 
     /// <summary>Filled in by the simulator (ignored on input): which observers captured and when they were dark.</summary>
     public TelescopeTruth? Observed { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first field that cannot be simulated.</summary>
+    public void Validate()
+    {
+        Check(Telescope.Count > 0 && Telescope.All(t => Ipv4Prefix.TryParse(t, out _)), "telescope: needs at least one IPv4 CIDR block");
+        Check(Days > 0 && ActiveShare is > 0 and <= 1 && DarkForDaysShare is >= 0 and <= 1, "days > 0, 0 < active_share ≤ 1 and 0 ≤ dark_for_days_share ≤ 1");
+        var hosts = new HashSet<string>();
+        foreach (var g in Groups)
+        {
+            var where = $"group {g.Id}";
+            Check(g.Tool is "zmap-2.1.1" or "zmap-4", $"{where}: tool must be zmap-2.1.1 or zmap-4");
+            Check(g.Hosts.Count > 0 && g.Hosts.All(h => Ipv4Prefix.TryParseAddress(h, out _) && hosts.Add(h)), $"{where}: hosts must be distinct IPv4 addresses, not shared with another group");
+            Check(g.RateFactors.Count == 0 || (g.RateFactors.Count == g.Hosts.Count && g.RateFactors.All(f => f > 0)), $"{where}: rate_factors needs one positive factor per host");
+            foreach (var scan in g.Scans.Concat(g.SoloScans.Select(x => x.Scan)))
+            {
+                Check(scan.Ports.Count > 0 && (g.Tool == "zmap-4" || scan.Ports.Count == 1), $"{where}: a scan needs one port (several only with zmap-4)");
+                Check(scan.RatePps > 0 && scan.Threads >= 1 && scan.Probes >= 1 && scan.Coverage is > 0 and <= 1, $"{where}: a scan needs rate_pps > 0, threads ≥ 1, probes ≥ 1 and 0 < coverage ≤ 1");
+            }
+
+            Check(g.SoloScans.All(x => x.HostIndexes.Count > 0 && x.HostIndexes.All(i => i >= 0 && i < g.Hosts.Count)), $"{where}: solo_scans host_indexes must index its hosts");
+        }
+    }
+
+    private static void Check(bool ok, string message)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException(message);
+        }
+    }
 }
 
 /// <summary>The telescope's ground truth of one simulation (derived from the scenario's seed).</summary>

@@ -24,9 +24,15 @@ public static class ScenarioSimulator
         Directory.CreateDirectory(outDir);
         var pcap = Path.Combine(outDir, "capture.pcap");
         SimulationResult result;
-        using (var writer = PcapWriter.Create(pcap + ".tmp"))
+        try
         {
+            using var writer = PcapWriter.Create(pcap + ".tmp");
             result = Simulate(scenario, p => writer.Write(p));
+        }
+        catch
+        {
+            File.Delete(pcap + ".tmp");
+            throw;
         }
 
         File.Move(pcap + ".tmp", pcap, overwrite: true);
@@ -40,6 +46,7 @@ public static class ScenarioSimulator
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(onPacket);
+        scenario.Validate();
         var random = new Random((int)(scenario.Seed ^ (scenario.Seed >> 32)) ^ 0x5ca9);
         var telescope = new TelescopeModel(scenario, random);
         var context = new SimulationContext(telescope);

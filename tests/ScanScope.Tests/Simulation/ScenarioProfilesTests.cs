@@ -53,4 +53,16 @@ public sealed class ScenarioProfilesTests
         var port80 = hard.Groups.Where(g => g.Scans.Count == 1 && g.Scans[0].Ports.SequenceEqual(new ushort[] { 80 })).ToList();
         Assert.True(port80.Count >= 2 && Math.Abs(port80[0].Scans[0].StartHours - port80[1].Scans[0].StartHours) < 1);
     }
+
+    [Fact]
+    public void ScenarioThatCannotRun_IsRejectedNamingTheField()
+    {
+        var s = ScenarioProfiles.Get("small", 1);
+        s.Validate();
+        var twoPorts = s.Groups[0] with { Scans = [s.Groups[0].Scans[0] with { Ports = [80, 443] }] };
+        var e = Assert.Throws<ArgumentException>(() => (s with { Groups = [twoPorts, .. s.Groups.Skip(1)] }).Validate());
+        Assert.Contains("group 0", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => (s with { Telescope = ["not-a-cidr"] }).Validate());
+        Assert.Throws<ArgumentException>(() => (s with { Groups = [s.Groups[0], s.Groups[0] with { Id = 9 }] }).Validate());
+    }
 }
