@@ -68,21 +68,32 @@ internal static class ReportBuilder
         };
     }
 
+    /// <summary>Thesis table 6.1: the most scanned ports of all sources beside those of ZMap sources.</summary>
     private static ReportTable TopPorts(AnalysisResult features)
     {
-        var packets = new Dictionary<ushort, long>();
-        var sources = new Dictionary<ushort, int>();
-        foreach (var f in features.Features)
+        static List<KeyValuePair<ushort, int>> Rank(IEnumerable<Features.FeatureRow> rows)
         {
-            foreach (var port in f.PortList)
+            var sources = new Dictionary<ushort, int>();
+            foreach (var f in rows)
             {
-                sources[port] = sources.GetValueOrDefault(port) + 1;
+                foreach (var port in f.PortList)
+                {
+                    sources[port] = sources.GetValueOrDefault(port) + 1;
+                }
             }
+
+            return [.. sources.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Take(20)];
         }
 
-        return new ReportTable("Top destination ports (by sources)", ["port", "sources"],
-            [.. sources.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Take(20).Select(kv => (IReadOnlyList<string>)[kv.Key.ToString(Inv), N(kv.Value)])],
-            "Counted over the port lists of every featured source (up to the port-list limit per source).");
+        var all = Rank(features.Features);
+        var zmap = Rank(features.Features.Where(f => f.Tools.Any(t => t is Packets.Toolchain.ZMap or Packets.Toolchain.ZMapRandomId)));
+        var rows = Enumerable.Range(0, Math.Max(all.Count, zmap.Count)).Select(i => (IReadOnlyList<string>)
+        [
+            i < all.Count ? all[i].Key.ToString(Inv) : string.Empty, i < all.Count ? N(all[i].Value) : string.Empty,
+            i < zmap.Count ? zmap[i].Key.ToString(Inv) : string.Empty, i < zmap.Count ? N(zmap[i].Value) : string.Empty,
+        ]).ToList();
+        return new ReportTable("Most scanned ports: all sources and ZMap sources (thesis table 6.1)", ["port", "sources", "ZMap port", "ZMap sources"], rows,
+            "Sources per destination port, over the port list of every featured source (up to the port-list limit per source); ZMap = IP ID 54321 or the ZMap 4.x header layout.");
     }
 
     private static CurveFigure CoverageCurve(AnalysisResult features)
