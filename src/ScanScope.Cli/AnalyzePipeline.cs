@@ -85,7 +85,7 @@ internal static class AnalyzePipeline
         // 4. Report and static figures.
         if (settings.Report)
         {
-            var model = ReportBuilder.Build(features, table, outcome, confirmation, events, settings);
+            var model = ReportBuilder.Build(features, table, outcome, confirmation, events, settings, enricher);
             HtmlReport.Write(model, Path.Combine(dir, "report.html"));
             StaticFigures.Write(model, Path.Combine(dir, "figures"));
         }

@@ -11,7 +11,7 @@ internal static class ReportBuilder
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static ReportModel Build(AnalysisResult features, FeatureTable table, ClusteringOutcome? outcome, ConfirmationResult confirmation, Dictionary<uint, SourceEvents> events, PipelineSettings settings)
+    public static ReportModel Build(AnalysisResult features, FeatureTable table, ClusteringOutcome? outcome, ConfirmationResult confirmation, Dictionary<uint, SourceEvents> events, PipelineSettings settings, Enrichment.IIpEnricher? enricher)
     {
         var tel = features.Telescope;
         var labels = outcome?.Labels ?? [];
@@ -38,6 +38,8 @@ internal static class ReportBuilder
                 [.. confirmation.Clusters.GroupBy(c => c.Summary.Category).OrderByDescending(g => g.Count())
                     .Select(g => (IReadOnlyList<string>)[g.Key, N(g.Count()), N(g.Sum(c => c.Summary.Sources))])]),
             TopPorts(features),
+            TopOrigins(confirmation, enricher, country: true),
+            TopOrigins(confirmation, enricher, country: false),
             new("Observer uptime classes (thesis table 4.1)", ["uptime", "observers", "mean uptime"],
                 [.. tel.UptimeClasses.Select(u => (IReadOnlyList<string>)[u.Label, N(u.Observers), u.MeanUptime.ToString("P1", Inv)])]),
             new("Cluster summary", ["cluster", "category", "sources", "/24s", "E[H]", "Jaccard", "ports", "verdict"],
@@ -66,6 +68,23 @@ internal static class ReportBuilder
             Clusters = [.. confirmation.Clusters.Select(c => Section(c, events, features, settings.ActivityMaxPoints))],
             Attributions = confirmation.Attributions,
         };
+    }
+
+    /// <summary>Thesis tables 6.2 and 6.3: share of the clustered (scan) sources per country or organization.</summary>
+    private static ReportTable TopOrigins(ConfirmationResult confirmation, Enrichment.IIpEnricher? enricher, bool country)
+    {
+        var title = country ? "Countries of scan sources (thesis table 6.2)" : "Organizations of scan sources (thesis table 6.3)";
+        var column = country ? "country" : "organization";
+        if (enricher is null || (country ? !enricher.HasCountry : !enricher.HasAsn))
+        {
+            return new ReportTable(title, [column, "share"], [["unknown", "1"]], "No database: run `scanscope geo fetch` or pass --geoip-country / --geoip-asn.");
+        }
+
+        var sources = confirmation.Clusters.SelectMany(c => c.Sources).ToArray();
+        var names = sources.Select(a => enricher.Lookup(a)).Select(i => (country ? i.Country : i.OrganizationLabel) ?? "unknown").ToArray();
+        var rows = names.GroupBy(n => n).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Take(12)
+            .Select(g => (IReadOnlyList<string>)[g.Key, (g.Count() / (double)Math.Max(1, names.Length)).ToString("0.00", Inv)]).ToList();
+        return new ReportTable(title, [column, "share"], rows, $"{N(sources.Length)} sources in clusters.");
     }
 
     /// <summary>Thesis table 6.1: the most scanned ports of all sources beside those of ZMap sources.</summary>
