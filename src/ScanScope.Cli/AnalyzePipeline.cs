@@ -38,8 +38,8 @@ internal static class AnalyzePipeline
         var timings = new List<(string Stage, double Seconds)>();
         var sw = Stopwatch.StartNew();
 
-        // 1. Clustering on the feature table just written (the same rows the user sees).
-        var table = FeatureTable.Read(Path.Combine(dir, "features.csv"));
+        // 1. Clustering on the feature rows (the same values features.csv holds: it prints them round-trip).
+        var table = ToTable(features.Features);
         ClusteringOutcome? outcome = table.Sources.Length == 0 ? null : SourceClustering.Run(table.Features, table.HeavyHitter, settings.Clustering);
         var labels = outcome?.Labels ?? [];
         AtomicFile.Write(Path.Combine(dir, "clusters.csv"), outcome is null ? "src_ip,cluster_id\n" : ClusterCommand.ClustersCsv(table, outcome));
@@ -57,7 +57,7 @@ internal static class AnalyzePipeline
         {
             if (labels[i] >= 0)
             {
-                clusterOf[ParseAddress(table.Sources[i])] = labels[i];
+                clusterOf[features.Features[i].Src] = labels[i];
             }
         }
 
@@ -230,11 +230,25 @@ internal static class AnalyzePipeline
         return values;
     }
 
-    internal static uint ParseAddress(string text)
+    /// <summary>The thesis' five features of every source, unscaled, in the order of the feature rows.</summary>
+    private static FeatureTable ToTable(IReadOnlyList<Features.FeatureRow> rows)
     {
-        var parts = text.Split('.');
-        return parts.Length == 4 && parts.All(p => byte.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            ? parts.Aggregate(0u, (a, p) => (a << 8) | byte.Parse(p, CultureInfo.InvariantCulture))
-            : throw new FormatException($"'{text}' is not an IPv4 address");
+        var columns = FeatureTable.ThesisColumns.Count;
+        var data = new double[rows.Count * columns];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            var at = i * columns;
+            data[at] = r.Destinations;
+            data[at + 1] = r.Period;
+            data[at + 2] = r.Start;
+            data[at + 3] = r.Activity;
+            data[at + 4] = r.Ports;
+        }
+
+        return new FeatureTable(
+            [.. rows.Select(r => Telescope.TelescopeBlock.Format(r.Src))],
+            new FeatureMatrix(data, rows.Count, columns, FeatureTable.ThesisColumns),
+            [.. rows.Select(r => r.HeavyHitter)]);
     }
 }

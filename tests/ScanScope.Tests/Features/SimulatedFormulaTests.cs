@@ -25,7 +25,7 @@ public sealed class SimulatedFormulaTests : IDisposable
         foreach (var group in result.Scenario.Groups.Where(g => g.Category == "single-port" && g.Scans.Count == 1 && g.SoloScans.Count == 0 && g.Expected is not null))
         {
             var expected = group.Expected!;
-            var values = group.Hosts.Select(h => destinations[ScanScope.Cli.AnalyzePipeline.ParseAddress(h)]).ToArray();
+            var values = group.Hosts.Select(h => destinations[ScanScope.Packets.Cidr.Parse(h).Network]).ToArray();
             var mean = values.Average();
             var sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
             var standardError = Math.Max(expected.DestinationsPerHostSd, 1) / Math.Sqrt(values.Length);
