@@ -71,11 +71,23 @@ public sealed class LoopbackCapture : IDisposable
         listener.Start();
         Port = ((IPEndPoint)listener.LocalEndpoint).Port;
 
-        var filter = $"tcp port {Port}";
+        // A second listener only for warming up: "listening on" is printed a moment before the
+        // packet socket sees traffic (seconds on a loaded machine), so connect to it until both
+        // files hold a packet, and only then make the connections the tests count.
+        using var warmUp = new TcpListener(IPAddress.Loopback, 0);
+        warmUp.Start();
+        var warmPort = ((IPEndPoint)warmUp.LocalEndpoint).Port;
+        var filter = $"tcp port {Port} or tcp port {warmPort}";
         using var micro = StartTcpdump(Micro, [filter]);
         using var nano = StartTcpdump(Nano, ["--time-stamp-precision=nano", filter]);
-        // "listening on" is printed a moment before the packet socket sees traffic.
-        Thread.Sleep(700);
+        WaitUntil(() =>
+        {
+            using var probe = new TcpClient();
+            probe.Connect(IPAddress.Loopback, warmPort);
+            using var accepted = warmUp.AcceptTcpClient();
+            Thread.Sleep(100);
+            return HasPacket(Micro) && HasPacket(Nano);
+        }, "tcpdump saw no loopback traffic");
         var server = Task.Run(() =>
         {
             for (var i = 0; i < Connections; i++)
@@ -97,9 +109,33 @@ public sealed class LoopbackCapture : IDisposable
         }
 
         server.Wait(TimeSpan.FromSeconds(20));
-        Thread.Sleep(500);
+        // -U writes each packet as it comes; stop once both files have stopped growing.
+        var sizes = (-1L, -1L);
+        WaitUntil(() =>
+        {
+            Thread.Sleep(300);
+            var now = (new FileInfo(Micro).Length, new FileInfo(Nano).Length);
+            var stable = now == sizes;
+            sizes = now;
+            return stable;
+        }, "tcpdump kept writing");
         Stop(micro);
         Stop(nano);
+    }
+
+    /// <summary>A pcap file with more than its 24-byte header holds at least one packet.</summary>
+    private static bool HasPacket(string path) => File.Exists(path) && new FileInfo(path).Length > 24;
+
+    private static void WaitUntil(Func<bool> done, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!done())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException(failure);
+            }
+        }
     }
 
     private static Process StartTcpdump(string path, string[] extra)
