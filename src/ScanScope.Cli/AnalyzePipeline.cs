@@ -40,7 +40,7 @@ internal static class AnalyzePipeline
 
         // 1. Clustering on the feature rows (the same values features.csv holds: it prints them round-trip).
         var table = ToTable(features.Features);
-        ClusteringOutcome? outcome = table.Sources.Length == 0 ? null : SourceClustering.Run(table.Features, table.HeavyHitter, settings.Clustering);
+        ClusteringOutcome? outcome = table.Sources.Length == 0 ? null : SourceClustering.Run(table.Features, table.HeavyHitter, settings.Clustering, [.. features.Features.Select(SiblingSource.From)]);
         var labels = outcome?.Labels ?? [];
         AtomicFile.Write(Path.Combine(dir, "clusters.csv"), outcome is null ? "src_ip,cluster_id\n" : ClusterCommand.ClustersCsv(table, outcome));
         if (outcome?.Dbscan?.Curve is { } curve)
@@ -165,6 +165,20 @@ internal static class AnalyzePipeline
         if (outcome?.Hdbscan is not null)
         {
             clustering["min_cluster_size"] = options.Hdbscan.MinClusterSize;
+        }
+
+        if (options.Algorithm == ClusteringAlgorithm.Siblings)
+        {
+            var s = options.Siblings;
+            clustering["siblings"] = new JsonObject
+            {
+                ["bin_seconds"] = s.BinSeconds,
+                ["sigmas"] = s.Sigmas,
+                ["period_tolerance"] = s.PeriodTolerance,
+                ["start_gaps"] = s.StartGaps,
+                ["start_cap_seconds"] = s.StartCapSeconds,
+                ["port_jaccard"] = s.PortJaccard,
+            };
         }
 
         root["clustering"] = clustering;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ScanScope.Capture;
 using ScanScope.Enrichment;
+using ScanScope.Features;
 using ScanScope.Packets;
 using ScanScope.Pipeline;
 using ScanScope.Telescope;
@@ -22,6 +23,8 @@ internal static class AnalyzeCommand
         var uptimePeriod = new Option<string>("--uptime-period") { Description = "Minutes per uptime period, or auto: the shortest period in which an observer that is up expects 3 packets (1 minute on a thesis-sized telescope).", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "Files read at the same time.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var heavy = new Option<double?>("--heavy-hitter-threshold") { Description = "Fixed coverage (destinations / |O|) from which a source is a heavy hitter (default: the knee of the coverage curve)." };
+        var coverage = new Option<string>("--heavy-hitter-coverage") { Description = "total (destinations / |O| at the knee, thesis), per-port (most destinations on one port / |O| above 1/2), or auto: per-port with --algorithm siblings, else total.", DefaultValueFactory = _ => "auto" };
+        coverage.AcceptOnlyFromAmong("auto", "total", "per-port");
         var sensitivity = new Option<double>("--knee-sensitivity") { Description = "Kneedle sensitivity S for the heavy-hitter knee.", DefaultValueFactory = _ => 1.0 };
         var clustering = new ClusteringCliOptions();
         var geoAsn = new Option<string?>("--geoip-asn") { Description = "MaxMind-format ASN database (GeoLite2-ASN.mmdb or ip-location-db)." };
@@ -30,7 +33,7 @@ internal static class AnalyzeCommand
         var noReport = new Option<bool>("--no-report") { Description = "Skip report.html and the figures." };
         var command = new Command("analyze", "The whole pipeline: telescope model, per-source features, clustering, confirmation of every cluster, report, DuckDB and Parquet.")
         {
-            inputs, store, output, bin, uptime, uptimePeriod, threads, heavy, sensitivity, geoAsn, geoCountry, geoDir, noReport,
+            inputs, store, output, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, geoAsn, geoCountry, geoDir, noReport,
         };
         filters.AddTo(command);
         clustering.AddTo(command);
@@ -40,7 +43,7 @@ internal static class AnalyzeCommand
         {
             try
             {
-                return Run(parse, inputs, store, output, filters, bin, uptime, uptimePeriod, threads, heavy, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport);
+                return Run(parse, inputs, store, output, filters, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport);
             }
             catch (Exception e) when (e is UsageException or CaptureFormatException)
             {
@@ -53,7 +56,7 @@ internal static class AnalyzeCommand
 
     private static int Run(
         ParseResult parse, Argument<string[]> inputs, Option<string?> store, Option<string> output, FilterOptions filters, Option<int> bin,
-        Option<double> uptime, Option<string> uptimePeriod, Option<int> threads, Option<double?> heavy, Option<double> sensitivity, ClusteringCliOptions clustering,
+        Option<double> uptime, Option<string> uptimePeriod, Option<int> threads, Option<double?> heavy, Option<string> coverage, Option<double> sensitivity, ClusteringCliOptions clustering,
         Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport)
     {
         var given = parse.GetValue(inputs) ?? [];
@@ -80,6 +83,12 @@ internal static class AnalyzeCommand
                 : throw new UsageException($"--uptime-period: '{parse.GetValue(uptimePeriod)}' is neither auto nor a whole number of minutes"),
             Threads = parse.GetValue(threads),
             HeavyHitterThreshold = parse.GetValue(heavy),
+            HeavyHitterCoverage = parse.GetValue(coverage) switch
+            {
+                "per-port" => HeavyHitterCoverage.PerPort,
+                "total" => HeavyHitterCoverage.Total,
+                _ => clustering.IsSiblings(parse) ? HeavyHitterCoverage.PerPort : HeavyHitterCoverage.Total,
+            },
             KneeSensitivity = parse.GetValue(sensitivity),
             Telescope = filter.Telescope is { } t ? new TelescopeSpace([.. t.Prefixes.Select(p => TelescopeBlock.Parse(p.ToString()))]) : null,
             From = filter.FromNs is { } from ? DateTimeOffset.FromUnixTimeMilliseconds(from / 1_000_000) : null,
@@ -108,7 +117,7 @@ internal static class AnalyzeCommand
             CultureInfo.InvariantCulture,
             $"scanscope: {result.Counters.Records} records, {result.Used} packets used, {result.Features.Count} sources ({result.HeavyHitters.Count} heavy hitters), |O| = {tel.ActiveObservers} of {tel.Observers} observers, {tel.OutageMinutes} outage minutes"));
         var geo = new GeoOptions { AsnDatabase = parse.GetValue(geoAsn), CountryDatabase = parse.GetValue(geoCountry), DataDirectory = parse.GetValue(geoDir) };
-        AnalyzePipeline.Run(result, sources, predicate, dir, new PipelineSettings { Clustering = clustering.Build(parse), Geo = geo, Report = !parse.GetValue(noReport) }, Console.Error);
+        AnalyzePipeline.Run(result, sources, predicate, dir, new PipelineSettings { Clustering = clustering.Build(parse, options.BinSeconds), Geo = geo, Report = !parse.GetValue(noReport) }, Console.Error);
         Console.Error.WriteLine($"scanscope: wrote {dir}{(parse.GetValue(noReport) ? string.Empty : $" (report: {Path.Combine(dir, "report.html")})")}");
         return 0;
     }

@@ -18,10 +18,11 @@ internal static class ClusterCommand
         var features = new Option<FileInfo>("--features") { Description = "features.csv (src_ip, then feature columns, unscaled)", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "output directory", Required = true };
         var clustering = new ClusteringCliOptions();
+        var bin = new Option<int>("--bin-seconds") { Description = "bin width b of the features (the sibling tolerances count in bins)", DefaultValueFactory = _ => 300 };
         var columns = new Option<string?>("--columns") { Description = "comma-separated feature columns (default destinations,period,start,activity,ports)" };
-        var command = new Command("cluster", "Scale the feature table and cluster the sources (DBSCAN or HDBSCAN); write clusters.csv.")
+        var command = new Command("cluster", "Scale the feature table and cluster the sources (DBSCAN, HDBSCAN or siblings); write clusters.csv.")
         {
-            features, output, columns,
+            features, output, columns, bin,
         };
         clustering.AddTo(command);
         command.SetAction(parse =>
@@ -29,7 +30,15 @@ internal static class ClusterCommand
             var file = parse.GetValue(features)!;
             var columnNames = ParseList(parse.GetValue(columns), s => s, "--columns");
             var table = EvaluateCommand.Read(file, path => FeatureTable.Read(path, columnNames));
-            var options = clustering.Build(parse);
+            var options = clustering.Build(parse, parse.GetValue(bin));
+            SiblingTable? siblings = null;
+            if (options.Algorithm == ClusteringAlgorithm.Siblings)
+            {
+                // The sibling algorithm's own heavy-hitter rule: more than half the telescope on one port.
+                siblings = EvaluateCommand.Read(file, SiblingTable.Read);
+                table = table with { HeavyHitter = [.. siblings.PerPortCoverage.Select(c => c > Features.HeavyHitters.PerPortThreshold)] };
+            }
+
             if (options.Weights is { } weightValues && weightValues.Count != table.Features.Columns)
             {
                 throw new UsageException($"--weights: {weightValues.Count} weights for {table.Features.Columns} features");
@@ -38,7 +47,7 @@ internal static class ClusterCommand
             ClusteringOutcome outcome;
             try
             {
-                outcome = SourceClustering.Run(table.Features, table.HeavyHitter, options);
+                outcome = SourceClustering.Run(table.Features, table.HeavyHitter, options, siblings?.Sources);
             }
             catch (ArgumentException ex)
             {

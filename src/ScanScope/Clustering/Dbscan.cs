@@ -106,6 +106,94 @@ public static class Dbscan
         return new DbscanResult(rowLabels, rowCore, eps, minSamples, curve, reason);
     }
 
+    /// <summary>
+    /// DBSCAN over a given neighbour relation (symmetric; each row's list holds the row itself) with the same
+    /// core, border and numbering rules as <see cref="Fit"/>: scikit-learn's <c>DBSCAN(metric="precomputed")</c>
+    /// on the relation's graph.
+    /// </summary>
+    public static int[] FromNeighbours(IReadOnlyList<int[]> neighbours, int minSamples, out bool[] isCore)
+    {
+        ArgumentNullException.ThrowIfNull(neighbours);
+        var n = neighbours.Count;
+        var core = new bool[n];
+        var parent = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            core[i] = neighbours[i].Length >= minSamples;
+            parent[i] = i;
+        }
+
+        int Find(int i)
+        {
+            while (parent[i] != i)
+            {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+
+            return i;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (!core[i])
+            {
+                continue;
+            }
+
+            foreach (var j in neighbours[i])
+            {
+                if (core[j])
+                {
+                    var (a, b) = (Find(i), Find(j));
+                    if (a != b)
+                    {
+                        parent[Math.Max(a, b)] = Math.Min(a, b);
+                    }
+                }
+            }
+        }
+
+        // Rows in index order: a cluster is numbered when its lowest core row comes up.
+        var labels = new int[n];
+        var rootLabel = new Dictionary<int, int>();
+        for (var i = 0; i < n; i++)
+        {
+            labels[i] = -1;
+            if (core[i])
+            {
+                var root = Find(i);
+                if (!rootLabel.TryGetValue(root, out var label))
+                {
+                    label = rootLabel.Count;
+                    rootLabel[root] = label;
+                }
+
+                labels[i] = label;
+            }
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (!core[i])
+            {
+                var best = int.MaxValue;
+                foreach (var j in neighbours[i])
+                {
+                    if (core[j])
+                    {
+                        best = Math.Min(best, labels[j]);
+                    }
+                }
+
+                labels[i] = best == int.MaxValue ? -1 : best;
+            }
+        }
+
+        isCore = core;
+        return labels;
+    }
+
     private static int[] FitPoints(DistinctPoints distinct, KdTree tree, double eps, int minSamples, int threads, out bool[] isCore)
     {
         var m = distinct.Count;

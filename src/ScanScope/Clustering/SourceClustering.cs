@@ -7,6 +7,9 @@ public enum ClusteringAlgorithm
 
     /// <summary>HDBSCAN: density levels chosen per cluster.</summary>
     Hdbscan,
+
+    /// <summary>DBSCAN over the sibling relation of sharded scans (<see cref="Clustering.Siblings"/>).</summary>
+    Siblings,
 }
 
 /// <summary>Everything the clustering stage needs to know. Immutable; change with <c>with</c>.</summary>
@@ -22,6 +25,8 @@ public sealed record ClusteringOptions
     public DbscanOptions Dbscan { get; init; } = new();
 
     public HdbscanOptions Hdbscan { get; init; } = new();
+
+    public SiblingOptions Siblings { get; init; } = new();
 }
 
 /// <summary>The clustering of a feature table: one label per source, with what produced it.</summary>
@@ -38,7 +43,11 @@ public sealed record ClusteringOutcome(int[] Labels, FittedScaler Scaler, Dbscan
 /// <summary>The clustering stage: set heavy hitters aside, scale and weight, cluster.</summary>
 public static class SourceClustering
 {
-    public static ClusteringOutcome Run(FeatureMatrix features, bool[]? heavyHitter, ClusteringOptions options)
+    /// <summary>
+    /// Clusters the rows of <paramref name="features"/> that are not heavy hitters. The sibling algorithm
+    /// needs <paramref name="siblings"/> (one per row); the scaler is still fitted, for the t-SNE map.
+    /// </summary>
+    public static ClusteringOutcome Run(FeatureMatrix features, bool[]? heavyHitter, ClusteringOptions options, IReadOnlyList<SiblingSource>? siblings = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(options);
@@ -58,6 +67,16 @@ public static class SourceClustering
         if (options.Algorithm == ClusteringAlgorithm.Dbscan)
         {
             dbscan = Dbscan.Fit(scaled, options.Dbscan);
+            labels = dbscan.Labels;
+        }
+        else if (options.Algorithm == ClusteringAlgorithm.Siblings)
+        {
+            if (siblings is null || siblings.Count != features.Rows)
+            {
+                throw new ArgumentException("the sibling algorithm needs one SiblingSource per feature row", nameof(siblings));
+            }
+
+            dbscan = Clustering.Siblings.Fit([.. keep.Select(i => siblings[i])], options.Siblings);
             labels = dbscan.Labels;
         }
         else

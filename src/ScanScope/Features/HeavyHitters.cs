@@ -8,6 +8,21 @@ namespace ScanScope.Features;
 /// <param name="Count">Sources marked.</param>
 public readonly record struct HeavyHitterResult(double Threshold, bool FromKnee, int Count);
 
+/// <summary>What share of the telescope a source reached, for telling heavy hitters apart.</summary>
+public enum HeavyHitterCoverage
+{
+    /// <summary>Unique destinations over all ports / |O|, cut at the knee of the sorted curve (the thesis).</summary>
+    Total,
+
+    /// <summary>
+    /// The most unique destinations on any one port / |O|, cut at one half: a host of a scan sharded over two
+    /// or more hosts gets at most its share, 1/|H| ≤ 1/2, of the telescope on a port, while one host scanning
+    /// alone gets all of it. Unlike the total, this does not mark a small group's hosts that probed several
+    /// ports (each port adds a new share), nor rises with the number of ports.
+    /// </summary>
+    PerPort,
+}
+
 /// <summary>
 /// Marks the sources that reach most of the telescope: coverage = destinations / |O|, and sources
 /// past the knee of the ascending sorted coverage curve, ties collapsed (Kneedle), or at or above a
@@ -21,7 +36,7 @@ public static class HeavyHitters
     /// that value; otherwise when its coverage is above the coverage at the knee found with
     /// <paramref name="sensitivity"/> (Kneedle's S: larger asks for a sharper bend).
     /// </summary>
-    public static (IReadOnlyList<FeatureRow> Rows, HeavyHitterResult Result) Mark(IReadOnlyList<FeatureRow> rows, int activeObservers, double? fixedThreshold = null, double sensitivity = 1.0)
+    public static (IReadOnlyList<FeatureRow> Rows, HeavyHitterResult Result) Mark(IReadOnlyList<FeatureRow> rows, int activeObservers, double? fixedThreshold = null, double sensitivity = 1.0, HeavyHitterCoverage measure = HeavyHitterCoverage.Total)
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (activeObservers <= 0 || rows.Count == 0)
@@ -33,6 +48,11 @@ public static class HeavyHitters
         for (var i = 0; i < coverage.Length; i++)
         {
             coverage[i] = rows[i].Destinations / (double)activeObservers;
+        }
+
+        if (measure == HeavyHitterCoverage.PerPort)
+        {
+            return MarkPerPort(rows, coverage, activeObservers, fixedThreshold ?? PerPortThreshold);
         }
 
         double threshold;
@@ -63,6 +83,24 @@ public static class HeavyHitters
         }
 
         return (marked, new HeavyHitterResult(threshold, fixedThreshold is null, count));
+    }
+
+    /// <summary>Per-port coverage above which a source cannot be one of two or more equal shards.</summary>
+    public const double PerPortThreshold = 0.5;
+
+    private static (IReadOnlyList<FeatureRow> Rows, HeavyHitterResult Result) MarkPerPort(IReadOnlyList<FeatureRow> rows, double[] coverage, int activeObservers, double threshold)
+    {
+        var marked = new FeatureRow[rows.Count];
+        var count = 0;
+        for (var i = 0; i < marked.Length; i++)
+        {
+            var perPort = (rows[i].PortDestinations.Count == 0 ? rows[i].Destinations : rows[i].PortDestinations.Max()) / (double)activeObservers;
+            var heavy = perPort > threshold;
+            count += heavy ? 1 : 0;
+            marked[i] = rows[i] with { Coverage = coverage[i], HeavyHitter = heavy };
+        }
+
+        return (marked, new HeavyHitterResult(threshold, false, count));
     }
 
     /// <summary>Points of the curve handed to Kneedle.</summary>

@@ -85,7 +85,7 @@ public static class Analysis
         timings.Add(new StageTiming("features", clock.Elapsed.TotalSeconds));
 
         clock.Restart();
-        var (marked, heavy) = HeavyHitters.Mark(rows, telescope.ActiveObservers, options.HeavyHitterThreshold, options.KneeSensitivity);
+        var (marked, heavy) = HeavyHitters.Mark(rows, telescope.ActiveObservers, options.HeavyHitterThreshold, options.KneeSensitivity, options.HeavyHitterCoverage);
         timings.Add(new StageTiming("heavy_hitters", clock.Elapsed.TotalSeconds));
 
         return new AnalysisResult

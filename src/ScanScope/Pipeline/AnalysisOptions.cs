@@ -1,3 +1,4 @@
+using ScanScope.Features;
 using ScanScope.Telescope;
 
 namespace ScanScope.Pipeline;
@@ -34,6 +35,9 @@ public sealed record AnalysisOptions
 
     /// <summary>A fixed coverage threshold for heavy hitters; null finds the knee of the coverage curve.</summary>
     public double? HeavyHitterThreshold { get; init; }
+
+    /// <summary>Which coverage tells heavy hitters apart (the thesis: total coverage at the knee).</summary>
+    public HeavyHitterCoverage HeavyHitterCoverage { get; init; } = HeavyHitterCoverage.Total;
 
     /// <summary>Kneedle sensitivity S for the heavy-hitter knee.</summary>
     public double KneeSensitivity { get; init; } = 1.0;

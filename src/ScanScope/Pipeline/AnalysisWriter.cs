@@ -151,7 +151,8 @@ public static class AnalysisWriter
             {
                 ["count"] = result.HeavyHitters.Count,
                 ["coverage_threshold"] = double.IsNaN(result.HeavyHitters.Threshold) ? null : result.HeavyHitters.Threshold,
-                ["method"] = o.HeavyHitterThreshold is null ? "kneedle" : "fixed",
+                ["coverage"] = o.HeavyHitterCoverage == HeavyHitterCoverage.PerPort ? "per-port" : "total",
+                ["method"] = o.HeavyHitterThreshold is null && o.HeavyHitterCoverage == HeavyHitterCoverage.Total ? "kneedle" : "fixed",
                 ["knee_sensitivity"] = o.KneeSensitivity,
             },
             ["seconds_per_stage"] = result.Timings.Concat(extraTimings).ToDictionary(s => s.Stage, s => Math.Round(s.Seconds, 6)),

@@ -73,4 +73,49 @@ public sealed class SklearnDifferentialTests : IDisposable
         var theirs = output.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(theirs, ours.Labels);
     }
+
+    [Fact]
+    public void SiblingReference_RegeneratedWithScikitLearn_EqualsTheGoldenFileAndScanScope()
+    {
+        SkipWithoutSklearn();
+        var features = Path.Combine(_dir, "features.csv");
+        using (var gz = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(SklearnGolden.StoredDirectory, "siblings_small.features.csv.gz")), System.IO.Compression.CompressionMode.Decompress))
+        using (var file = File.Create(features))
+        {
+            gz.CopyTo(file);
+        }
+
+        var labels = Path.Combine(_dir, "reference.csv");
+        var (exit, output) = Run(Path.Combine(SklearnGolden.StoredDirectory, "siblings_reference.py"), features, labels);
+        Assert.True(exit == 0, output);
+        var regenerated = ScanScope.Evaluation.EvaluationFiles.ReadClusters(labels);
+        var stored = SklearnGolden.ReadCsvGz(Path.Combine(SklearnGolden.StoredDirectory, "siblings_small.expected.csv.gz"));
+        Assert.Equal(stored["cluster_id"].Select(v => int.Parse(v, CultureInfo.InvariantCulture)), stored["src_ip"].Select(s => regenerated[s]));
+        Assert.Equal(stored["cluster_id"].Select(v => int.Parse(v, CultureInfo.InvariantCulture)), SklearnGolden.ClusterWithSiblings(features));
+    }
+
+    /// <summary>
+    /// A month not in any golden file (small profile, seed 2): analyze in the best mode, and the same features
+    /// clustered by the scikit-learn reference give the same labels, which recover every simulated group.
+    /// </summary>
+    [Fact]
+    public void FreshSimulation_SiblingsMode_EqualsScikitLearnReference_AndRecoversTheGroups()
+    {
+        SkipWithoutSklearn();
+        var scenario = Path.Combine(_dir, "scenario");
+        ScanScope.Simulation.ScenarioSimulator.Run(ScanScope.Simulation.ScenarioProfiles.Get("small", seed: 2), scenario);
+        var results = Path.Combine(_dir, "results");
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", Path.Combine(scenario, "capture.pcap"), "--out", results, "--uptime-threshold", "0.000001", "--algorithm", "siblings", "--no-report"]));
+
+        var reference = Path.Combine(_dir, "reference.csv");
+        var (exit, output) = Run(Path.Combine(SklearnGolden.StoredDirectory, "siblings_reference.py"), Path.Combine(results, "features.csv"), reference);
+        Assert.True(exit == 0, output);
+        var ours = ScanScope.Evaluation.EvaluationFiles.ReadClusters(Path.Combine(results, "clusters.csv"));
+        var theirs = ScanScope.Evaluation.EvaluationFiles.ReadClusters(reference);
+        Assert.Equal(theirs.OrderBy(kv => kv.Key, StringComparer.Ordinal), ours.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+
+        var evaluation = ScanScope.Evaluation.GroundTruthEvaluation.Evaluate(ScanScope.Evaluation.EvaluationFiles.ReadTruth(Path.Combine(scenario, "labels.csv")), ours);
+        Assert.Equal(evaluation.Groups, evaluation.GroupsRecovered);
+        Assert.True(evaluation.AdjustedRandIndex >= 0.95, $"ARI {evaluation.AdjustedRandIndex}");
+    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
 using ScanScope.Clustering;
+using ScanScope.Features;
 
 namespace ScanScope.Tests.Clustering;
 
@@ -113,5 +114,15 @@ internal static class SklearnGolden
             var result = Hdbscan.Fit(robust, new HdbscanOptions { MinClusterSize = hdbscan[c].MinClusterSize, MinSamples = hdbscan[c].MinSamples });
             Assert.Equal(Ints(expected[$"hdbscan_{c}"]), result.Labels);
         }
+    }
+
+    /// <summary>What <c>scanscope cluster --algorithm siblings</c> does with a features.csv: labels per row, −2 heavy.</summary>
+    internal static int[] ClusterWithSiblings(string featuresCsv)
+    {
+        var table = ScanScope.Clustering.FeatureTable.Read(featuresCsv);
+        var siblings = SiblingTable.Read(featuresCsv);
+        var heavy = siblings.PerPortCoverage.Select(c => c > HeavyHitters.PerPortThreshold).ToArray();
+        var outcome = SourceClustering.Run(table.Features, heavy, new ClusteringOptions { Algorithm = ClusteringAlgorithm.Siblings }, siblings.Sources);
+        return outcome.Labels;
     }
 }

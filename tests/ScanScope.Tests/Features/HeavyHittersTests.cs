@@ -49,6 +49,27 @@ public sealed class HeavyHittersTests
     }
 
     [Fact]
+    public void PerPort_MarksAHostThatScannedTheTelescopeAlone_NotTheHostsOfASmallMultiPortGroup()
+    {
+        // Given |O| = 1000: ten shards of a four-port scan, each with a tenth of the telescope on every port
+        // (their union over the ports reaches a third of it), a lone host with 60% of it on one port, and one with
+        // 45% on each of two ports.
+        var rows = Enumerable.Range(0, 10).Select(i => Row((uint)i, 340) with { Ports = 4, PortList = [80, 81, 82, 83], PortDestinations = [100, 101, 99, 100] }).ToList();
+        rows.Add(Row(10, 600));
+        rows.Add(Row(11, 700) with { Ports = 2, PortList = [22, 23], PortDestinations = [450, 450] });
+
+        var (marked, result) = HeavyHitters.Mark(rows, activeObservers: 1000, measure: HeavyHitterCoverage.PerPort);
+
+        Assert.Equal(HeavyHitters.PerPortThreshold, result.Threshold);
+        Assert.Equal([10], marked.Select((r, i) => (r, i)).Where(t => t.r.HeavyHitter).Select(t => t.i));
+        Assert.Equal(0.34, marked[0].Coverage, 12);
+
+        // The thesis' total coverage grows with every port a shard probes: it passes 0.3 here.
+        var (total, _) = HeavyHitters.Mark(rows, activeObservers: 1000, fixedThreshold: 0.3);
+        Assert.True(total[0].HeavyHitter);
+    }
+
+    [Fact]
     public void NoActiveObservers_MarksNothing()
     {
         var (marked, result) = HeavyHitters.Mark(Rows(), activeObservers: 0);

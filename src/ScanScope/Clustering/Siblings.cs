@@ -1,0 +1,253 @@
+using System.Globalization;
+using ScanScope.Evaluation;
+using ScanScope.Features;
+
+namespace ScanScope.Clustering;
+
+/// <summary>What the sibling relation needs of one source (all from the feature row; no packets).</summary>
+/// <param name="Start">Start of the first active bin, seconds since the window start.</param>
+/// <param name="Activity">Active bins × b, seconds.</param>
+/// <param name="Period">Mean gap between active bins, seconds (b when one bin is active).</param>
+/// <param name="Ports">Unique destination ports.</param>
+/// <param name="DestinationsPerPort">Mean over the listed ports of the unique destinations on that port.</param>
+/// <param name="Gap">Mean time between packets, seconds: (last − first) / (packets − 1), 0 for one packet.</param>
+/// <param name="PortList">Destination ports, ascending (the port list of the feature row, bounded).</param>
+public readonly record struct SiblingSource(double Start, double Activity, double Period, int Ports, double DestinationsPerPort, double Gap, IReadOnlyList<ushort> PortList)
+{
+    public static SiblingSource From(FeatureRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return Create(row.Start, row.Activity, row.Period, row.Ports, row.Destinations, row.PortDestinations, row.FirstSeenNs, row.LastSeenNs, row.Packets, row.PortList);
+    }
+
+    /// <summary>From the feature values (<paramref name="portDestinations"/> per port of <paramref name="portList"/>).</summary>
+    public static SiblingSource Create(double start, double activity, double period, int ports, double destinations, IReadOnlyList<int> portDestinations, long firstNs, long lastNs, long packets, IReadOnlyList<ushort> portList)
+    {
+        ArgumentNullException.ThrowIfNull(portDestinations);
+        var perPort = portDestinations.Count == 0 ? destinations : portDestinations.Average();
+        var gap = packets > 1 ? (lastNs - firstNs) / 1e9 / (packets - 1) : 0;
+        return new SiblingSource(start, activity, period, ports, perPort, gap, portList);
+    }
+}
+
+/// <summary>
+/// The tolerances of the sibling relation. Each follows from how a sharded scan behaves; see
+/// <c>docs/clustering.md</c> § Siblings. Immutable; change with <c>with</c>.
+/// </summary>
+public sealed record SiblingOptions
+{
+    /// <summary>Bin width b of the features, seconds.</summary>
+    public int BinSeconds { get; init; } = 300;
+
+    /// <summary>
+    /// Sampling deviations allowed between two siblings' counts (destinations per port, active bins),
+    /// after the variance-stabilising transform 2√(x + 3/8) that gives Poisson counts unit variance.
+    /// The difference of two siblings then has deviation √2, so the tolerance is this × √2.
+    /// </summary>
+    public double Sigmas { get; init; } = 3;
+
+    /// <summary>Relative difference of the period (mean gap between active bins) allowed, as a log ratio.</summary>
+    public double PeriodTolerance { get; init; } = 0.15;
+
+    /// <summary>
+    /// Two siblings' starts may differ by 2 bins plus this many of the slower one's mean gaps between
+    /// packets: a host's first hit on the telescope comes a geometric wait after its scan starts.
+    /// </summary>
+    public double StartGaps { get; init; } = 3;
+
+    /// <summary>Upper bound of the start tolerance, seconds.</summary>
+    public double StartCapSeconds { get; init; } = 86_400;
+
+    /// <summary>Least Jaccard index of two siblings' port lists (shards of one scan probe the same ports).</summary>
+    public double PortJaccard { get; init; } = 0.5;
+
+    /// <summary>Siblings (the source itself included) that make a core source.</summary>
+    public int MinSamples { get; init; } = 3;
+
+    /// <summary>Threads for the neighbour queries; −1 = all cores.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+}
+
+/// <summary>
+/// DBSCAN over the relation "these two sources could be shards of one scan" instead of one radius in a
+/// scaled feature space. Two sources are siblings when their destinations per port, active bins, period
+/// and number of ports agree within the sampling error a sharded scan shows (a Euclidean distance of at
+/// most 1 in <see cref="Coordinates"/>), their starts agree within <see cref="StartTolerance"/>, and their
+/// port lists overlap (<see cref="SiblingOptions.PortJaccard"/>). Core, border and noise, and the numbering
+/// of clusters, are DBSCAN's (scikit-learn's, as <see cref="Dbscan"/>) over that relation; the test against
+/// scikit-learn's DBSCAN on the same precomputed relation holds the two equal.
+/// </summary>
+public static class Siblings
+{
+    /// <summary>Dimensions of <see cref="Coordinates"/>: destinations per port, active bins, period, ports.</summary>
+    public const int Dimensions = 4;
+
+    /// <summary>
+    /// The tolerance space: a difference of 1 along any axis is the largest two siblings show.
+    /// </summary>
+    public static void Coordinates(in SiblingSource s, SiblingOptions options, Span<double> into)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var z = options.Sigmas * Math.Sqrt(2);
+        into[0] = 2 * Math.Sqrt(s.DestinationsPerPort + 0.375) / z;
+        into[1] = 2 * Math.Sqrt((s.Activity / options.BinSeconds) + 0.375) / z;
+        into[2] = Math.Log(Math.Max(s.Period, 1e-9)) / options.PeriodTolerance;
+        into[3] = s.Ports / 0.5;
+    }
+
+    /// <summary>How far a source's start may lie from a sibling's, seconds.</summary>
+    public static double StartTolerance(in SiblingSource s, SiblingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Math.Min((2.0 * options.BinSeconds) + (options.StartGaps * s.Gap), options.StartCapSeconds);
+    }
+
+    /// <summary>Jaccard index of two ascending port lists.</summary>
+    public static double PortJaccard(IReadOnlyList<ushort> a, IReadOnlyList<ushort> b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        int i = 0, j = 0, both = 0;
+        while (i < a.Count && j < b.Count)
+        {
+            if (a[i] == b[j])
+            {
+                both++;
+                i++;
+                j++;
+            }
+            else if (a[i] < b[j])
+            {
+                i++;
+            }
+            else
+            {
+                j++;
+            }
+        }
+
+        var union = a.Count + b.Count - both;
+        return union == 0 ? 1 : (double)both / union;
+    }
+
+    /// <summary>Clusters the sources; labels 0, 1, … and −1 for noise, as <see cref="Dbscan.Fit"/> returns them.</summary>
+    public static DbscanResult Fit(IReadOnlyList<SiblingSource> sources, SiblingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        options ??= new SiblingOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MinSamples, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BinSeconds, 1);
+        var n = sources.Count;
+        var neighbours = Neighbours(sources, options);
+        var labels = Dbscan.FromNeighbours(neighbours, options.MinSamples, out var core);
+        return new DbscanResult(labels, core, 1.0, options.MinSamples, null,
+            $"sibling relation (tolerance units, eps 1): {options.Sigmas:R} sigmas on counts, period within {options.PeriodTolerance:R} (log), start within 2 bins + {options.StartGaps:R} packet gaps, port Jaccard >= {options.PortJaccard:R}; {n} sources");
+    }
+
+    /// <summary>Each source's siblings, itself included, ascending.</summary>
+    public static int[][] Neighbours(IReadOnlyList<SiblingSource> sources, SiblingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(options);
+        var n = sources.Count;
+        var tolerance = new double[n];
+        var startCap = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            tolerance[i] = StartTolerance(sources[i], options);
+            startCap = Math.Max(startCap, tolerance[i]);
+        }
+
+        // The index holds the four tolerance axes and the start over the largest start tolerance, so a
+        // radius of √2 finds every pair within 1 on the four axes and within that tolerance in start;
+        // the exact tests follow.
+        const int dims = Dimensions + 1;
+        var data = new double[n * dims];
+        for (var i = 0; i < n; i++)
+        {
+            var row = data.AsSpan(i * dims, dims);
+            Coordinates(sources[i], options, row);
+            row[Dimensions] = startCap > 0 ? sources[i].Start / startCap : 0;
+        }
+
+        var points = new FeatureMatrix(data, n, dims);
+        var tree = new KdTree(points);
+        var result = new int[n][];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
+        Parallel.For(0, n, parallel, () => new List<int>(), (i, _, found) =>
+        {
+            found.Clear();
+            var p = points.Row(i);
+            tree.Within(p, Math.Sqrt(2), found);
+            var kept = new List<int>(found.Count);
+            foreach (var j in found)
+            {
+                if (j == i || IsSibling(sources, data, tolerance, i, j, options.PortJaccard))
+                {
+                    kept.Add(j);
+                }
+            }
+
+            kept.Sort();
+            result[i] = [.. kept];
+            return found;
+        }, _ => { });
+        return result;
+    }
+
+    private static bool IsSibling(IReadOnlyList<SiblingSource> sources, double[] data, double[] tolerance, int i, int j, double minJaccard)
+    {
+        const int dims = Dimensions + 1;
+        var d2 = 0.0;
+        for (var k = 0; k < Dimensions; k++)
+        {
+            var d = data[(i * dims) + k] - data[(j * dims) + k];
+            d2 += d * d;
+        }
+
+        return d2 <= 1.0
+            && Math.Abs(sources[i].Start - sources[j].Start) <= Math.Max(tolerance[i], tolerance[j])
+            && PortJaccard(sources[i].PortList, sources[j].PortList) >= minJaccard;
+    }
+}
+
+/// <summary>The sibling inputs of a <c>features.csv</c> (its extra columns), row for row with <see cref="FeatureTable.Read"/>.</summary>
+/// <param name="Sources">One per row.</param>
+/// <param name="PerPortCoverage">Most destinations on one port / |O| (|O| from destinations / coverage; NaN without coverage).</param>
+public sealed record SiblingTable(SiblingSource[] Sources, double[] PerPortCoverage)
+{
+    /// <summary>Reads the columns the sibling relation needs. Throws <see cref="FormatException"/> naming file and line.</summary>
+    public static SiblingTable Read(string path)
+    {
+        var sources = new List<SiblingSource>();
+        var coverage = new List<double>();
+        var c = CultureInfo.InvariantCulture;
+        foreach (var (line, fields, col) in EvaluationFiles.Rows(path, "destinations", "period", "start", "activity", "ports", "first_seen", "last_seen", "packets", "ports_list", "port_destinations", "coverage"))
+        {
+            double Number(int k)
+            {
+                var text = fields[col[k]];
+                return double.TryParse(text, NumberStyles.Float, c, out var v) && double.IsFinite(v) ? v
+                    : throw new FormatException($"{path}: line {line}: '{text}' is not a finite number");
+            }
+
+            long Time(int k)
+            {
+                var text = fields[col[k]];
+                return DateTimeOffset.TryParse(text, c, DateTimeStyles.AssumeUniversal, out var t) ? (t.UtcTicks - DateTime.UnixEpoch.Ticks) * 100
+                    : throw new FormatException($"{path}: line {line}: '{text}' is not a timestamp");
+            }
+
+            var ports = fields[col[8]].Length == 0 ? [] : fields[col[8]].Split(';').Select(p => ushort.TryParse(p, NumberStyles.None, c, out var v) ? v
+                : throw new FormatException($"{path}: line {line}: port '{p}' is not a port number")).ToArray();
+            var perPort = fields[col[9]].Length == 0 ? [] : fields[col[9]].Split(';').Select(p => int.TryParse(p.AsSpan(p.IndexOf(':', StringComparison.Ordinal) + 1), NumberStyles.None, c, out var v) ? v
+                : throw new FormatException($"{path}: line {line}: '{p}' is not port:destinations")).ToArray();
+            var destinations = Number(0);
+            sources.Add(SiblingSource.Create(Number(2), Number(3), Number(1), (int)Number(4), destinations, perPort, Time(5), Time(6), (long)Number(7), ports));
+            var total = fields[col[10]].Length == 0 ? double.NaN : Number(10);
+            coverage.Add(destinations > 0 ? (perPort.Length == 0 ? destinations : perPort.Max()) * total / destinations : 0);
+        }
+
+        return new SiblingTable([.. sources], [.. coverage]);
+    }
+}
