@@ -7,6 +7,11 @@ if (args is ["--capture-cpu", ..])
     return;
 }
 
+if (SiblingsBench.TryRun(args))
+{
+    return;
+}
+
 if (ScanScope.Benchmarks.FeaturesMemory.TryRun(args))
 {
     return;

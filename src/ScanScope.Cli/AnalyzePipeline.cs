@@ -176,6 +176,7 @@ internal static class AnalyzePipeline
                 ["sigmas"] = s.Sigmas,
                 ["period_tolerance"] = s.PeriodTolerance,
                 ["start_gaps"] = s.StartGaps,
+                ["launch_skew_seconds"] = s.LaunchSkewSeconds,
                 ["start_cap_seconds"] = s.StartCapSeconds,
                 ["port_jaccard"] = s.PortJaccard,
             };

@@ -31,7 +31,9 @@ internal sealed class ClusteringCliOptions
 
     public Option<double> SiblingPeriod { get; } = new("--sibling-period-tolerance") { Description = "siblings: largest log ratio of two shards' periods", DefaultValueFactory = _ => new SiblingOptions().PeriodTolerance };
 
-    public Option<double> SiblingStartGaps { get; } = new("--sibling-start-gaps") { Description = "siblings: starts may differ by 2 bins + this many mean gaps between packets", DefaultValueFactory = _ => new SiblingOptions().StartGaps };
+    public Option<double> SiblingStartGaps { get; } = new("--sibling-start-gaps") { Description = "siblings: first packets may differ by the launch skew + this many mean gaps between packets", DefaultValueFactory = _ => new SiblingOptions().StartGaps };
+
+    public Option<double> SiblingLaunchSkew { get; } = new("--sibling-launch-skew") { Description = "siblings: seconds between the launches of two shards of one scan", DefaultValueFactory = _ => new SiblingOptions().LaunchSkewSeconds };
 
     public Option<double> SiblingPortJaccard { get; } = new("--sibling-port-jaccard") { Description = "siblings: least Jaccard index of two shards' port lists", DefaultValueFactory = _ => new SiblingOptions().PortJaccard };
 
@@ -40,7 +42,7 @@ internal sealed class ClusteringCliOptions
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var option in new Option[] { Algorithm, Eps, KneeFactor, MinSamples, MinClusterSize, Scaler, Weights, SiblingSigmas, SiblingPeriod, SiblingStartGaps, SiblingPortJaccard, Threads })
+        foreach (var option in new Option[] { Algorithm, Eps, KneeFactor, MinSamples, MinClusterSize, Scaler, Weights, SiblingSigmas, SiblingPeriod, SiblingStartGaps, SiblingLaunchSkew, SiblingPortJaccard, Threads })
         {
             command.Options.Add(option);
         }
@@ -74,6 +76,7 @@ internal sealed class ClusteringCliOptions
                 Sigmas = parse.GetValue(SiblingSigmas),
                 PeriodTolerance = parse.GetValue(SiblingPeriod),
                 StartGaps = parse.GetValue(SiblingStartGaps),
+                LaunchSkewSeconds = parse.GetValue(SiblingLaunchSkew),
                 PortJaccard = parse.GetValue(SiblingPortJaccard),
                 MinSamples = parse.GetValue(MinSamples) ?? new SiblingOptions().MinSamples,
                 MaxDegreeOfParallelism = threads,

@@ -5,28 +5,28 @@ using ScanScope.Features;
 namespace ScanScope.Clustering;
 
 /// <summary>What the sibling relation needs of one source (all from the feature row; no packets).</summary>
-/// <param name="Start">Start of the first active bin, seconds since the window start.</param>
+/// <param name="FirstSeen">First packet, seconds since the Unix epoch (not binned: the start test needs the second).</param>
 /// <param name="Activity">Active bins × b, seconds.</param>
 /// <param name="Period">Mean gap between active bins, seconds (b when one bin is active).</param>
 /// <param name="Ports">Unique destination ports.</param>
 /// <param name="DestinationsPerPort">Mean over the listed ports of the unique destinations on that port.</param>
 /// <param name="Gap">Mean time between packets, seconds: (last − first) / (packets − 1), 0 for one packet.</param>
 /// <param name="PortList">Destination ports, ascending (the port list of the feature row, bounded).</param>
-public readonly record struct SiblingSource(double Start, double Activity, double Period, int Ports, double DestinationsPerPort, double Gap, IReadOnlyList<ushort> PortList)
+public readonly record struct SiblingSource(double FirstSeen, double Activity, double Period, int Ports, double DestinationsPerPort, double Gap, IReadOnlyList<ushort> PortList)
 {
     public static SiblingSource From(FeatureRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return Create(row.Start, row.Activity, row.Period, row.Ports, row.Destinations, row.PortDestinations, row.FirstSeenNs, row.LastSeenNs, row.Packets, row.PortList);
+        return Create(row.Activity, row.Period, row.Ports, row.Destinations, row.PortDestinations, row.FirstSeenNs, row.LastSeenNs, row.Packets, row.PortList);
     }
 
     /// <summary>From the feature values (<paramref name="portDestinations"/> per port of <paramref name="portList"/>).</summary>
-    public static SiblingSource Create(double start, double activity, double period, int ports, double destinations, IReadOnlyList<int> portDestinations, long firstNs, long lastNs, long packets, IReadOnlyList<ushort> portList)
+    public static SiblingSource Create(double activity, double period, int ports, double destinations, IReadOnlyList<int> portDestinations, long firstNs, long lastNs, long packets, IReadOnlyList<ushort> portList)
     {
         ArgumentNullException.ThrowIfNull(portDestinations);
         var perPort = portDestinations.Count == 0 ? destinations : portDestinations.Average();
         var gap = packets > 1 ? (lastNs - firstNs) / 1e9 / (packets - 1) : 0;
-        return new SiblingSource(start, activity, period, ports, perPort, gap, portList);
+        return new SiblingSource(firstNs / 1e9, activity, period, ports, perPort, gap, portList);
     }
 }
 
@@ -50,10 +50,14 @@ public sealed record SiblingOptions
     public double PeriodTolerance { get; init; } = 0.15;
 
     /// <summary>
-    /// Two siblings' starts may differ by 2 bins plus this many of the slower one's mean gaps between
-    /// packets: a host's first hit on the telescope comes a geometric wait after its scan starts.
+    /// Two siblings' first packets may lie <see cref="LaunchSkewSeconds"/> plus this many of the slower one's
+    /// mean gaps between packets apart: a host's first hit on the telescope comes a geometric wait after its
+    /// scan starts, and the mean of that wait is the gap between its hits.
     /// </summary>
     public double StartGaps { get; init; } = 3;
+
+    /// <summary>How far apart the shards of one scan may be launched, seconds.</summary>
+    public double LaunchSkewSeconds { get; init; } = 300;
 
     /// <summary>Upper bound of the start tolerance, seconds.</summary>
     public double StartCapSeconds { get; init; } = 86_400;
@@ -72,7 +76,7 @@ public sealed record SiblingOptions
 /// DBSCAN over the relation "these two sources could be shards of one scan" instead of one radius in a
 /// scaled feature space. Two sources are siblings when their destinations per port, active bins, period
 /// and number of ports agree within the sampling error a sharded scan shows (a Euclidean distance of at
-/// most 1 in <see cref="Coordinates"/>), their starts agree within <see cref="StartTolerance"/>, and their
+/// most 1 in <see cref="Coordinates"/>), their first packets agree within <see cref="StartTolerance"/>, and their
 /// port lists overlap (<see cref="SiblingOptions.PortJaccard"/>). Core, border and noise, and the numbering
 /// of clusters, are DBSCAN's (scikit-learn's, as <see cref="Dbscan"/>) over that relation; the test against
 /// scikit-learn's DBSCAN on the same precomputed relation holds the two equal.
@@ -95,11 +99,11 @@ public static class Siblings
         into[3] = s.Ports / 0.5;
     }
 
-    /// <summary>How far a source's start may lie from a sibling's, seconds.</summary>
+    /// <summary>How far a source's first packet may lie from a sibling's, seconds.</summary>
     public static double StartTolerance(in SiblingSource s, SiblingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Math.Min((2.0 * options.BinSeconds) + (options.StartGaps * s.Gap), options.StartCapSeconds);
+        return Math.Min(options.LaunchSkewSeconds + (options.StartGaps * s.Gap), options.StartCapSeconds);
     }
 
     /// <summary>Jaccard index of two ascending port lists.</summary>
@@ -141,7 +145,7 @@ public static class Siblings
         var neighbours = Neighbours(sources, options);
         var labels = Dbscan.FromNeighbours(neighbours, options.MinSamples, out var core);
         return new DbscanResult(labels, core, 1.0, options.MinSamples, null,
-            $"sibling relation (tolerance units, eps 1): {options.Sigmas:R} sigmas on counts, period within {options.PeriodTolerance:R} (log), start within 2 bins + {options.StartGaps:R} packet gaps, port Jaccard >= {options.PortJaccard:R}; {n} sources");
+            $"sibling relation (tolerance units, eps 1): {options.Sigmas:R} sigmas on counts, period within {options.PeriodTolerance:R} (log), first packets within {options.LaunchSkewSeconds:R} s + {options.StartGaps:R} packet gaps, port Jaccard >= {options.PortJaccard:R}; {n} sources");
     }
 
     /// <summary>Each source's siblings, itself included, ascending.</summary>
@@ -152,14 +156,16 @@ public static class Siblings
         var n = sources.Count;
         var tolerance = new double[n];
         var startCap = 0.0;
+        var origin = double.MaxValue;
         for (var i = 0; i < n; i++)
         {
             tolerance[i] = StartTolerance(sources[i], options);
             startCap = Math.Max(startCap, tolerance[i]);
+            origin = Math.Min(origin, sources[i].FirstSeen);
         }
 
-        // The index holds the four tolerance axes and the start over the largest start tolerance, so a
-        // radius of √2 finds every pair within 1 on the four axes and within that tolerance in start;
+        // The index holds the four tolerance axes and the first packet over the largest start tolerance, so
+        // a radius of √2 finds every pair within 1 on the four axes and within that tolerance in start;
         // the exact tests follow.
         const int dims = Dimensions + 1;
         var data = new double[n * dims];
@@ -167,7 +173,7 @@ public static class Siblings
         {
             var row = data.AsSpan(i * dims, dims);
             Coordinates(sources[i], options, row);
-            row[Dimensions] = startCap > 0 ? sources[i].Start / startCap : 0;
+            row[Dimensions] = startCap > 0 ? (sources[i].FirstSeen - origin) / startCap : 0;
         }
 
         var points = new FeatureMatrix(data, n, dims);
@@ -206,7 +212,7 @@ public static class Siblings
         }
 
         return d2 <= 1.0
-            && Math.Abs(sources[i].Start - sources[j].Start) <= Math.Max(tolerance[i], tolerance[j])
+            && Math.Abs(sources[i].FirstSeen - sources[j].FirstSeen) <= Math.Max(tolerance[i], tolerance[j])
             && PortJaccard(sources[i].PortList, sources[j].PortList) >= minJaccard;
     }
 }
@@ -222,29 +228,32 @@ public sealed record SiblingTable(SiblingSource[] Sources, double[] PerPortCover
         var sources = new List<SiblingSource>();
         var coverage = new List<double>();
         var c = CultureInfo.InvariantCulture;
-        foreach (var (line, fields, col) in EvaluationFiles.Rows(path, "destinations", "period", "start", "activity", "ports", "first_seen", "last_seen", "packets", "ports_list", "port_destinations", "coverage"))
+        string[] columns = ["destinations", "period", "activity", "ports", "first_seen", "last_seen", "packets", "ports_list", "port_destinations", "coverage"];
+        foreach (var (line, fields, col) in EvaluationFiles.Rows(path, columns))
         {
-            double Number(int k)
+            string Field(string name) => fields[col[Array.IndexOf(columns, name)]];
+
+            double Number(string name)
             {
-                var text = fields[col[k]];
+                var text = Field(name);
                 return double.TryParse(text, NumberStyles.Float, c, out var v) && double.IsFinite(v) ? v
-                    : throw new FormatException($"{path}: line {line}: '{text}' is not a finite number");
+                    : throw new FormatException($"{path}: line {line}: {name} '{text}' is not a finite number");
             }
 
-            long Time(int k)
+            long Time(string name)
             {
-                var text = fields[col[k]];
+                var text = Field(name);
                 return DateTimeOffset.TryParse(text, c, DateTimeStyles.AssumeUniversal, out var t) ? (t.UtcTicks - DateTime.UnixEpoch.Ticks) * 100
-                    : throw new FormatException($"{path}: line {line}: '{text}' is not a timestamp");
+                    : throw new FormatException($"{path}: line {line}: {name} '{text}' is not a timestamp");
             }
 
-            var ports = fields[col[8]].Length == 0 ? [] : fields[col[8]].Split(';').Select(p => ushort.TryParse(p, NumberStyles.None, c, out var v) ? v
-                : throw new FormatException($"{path}: line {line}: port '{p}' is not a port number")).ToArray();
-            var perPort = fields[col[9]].Length == 0 ? [] : fields[col[9]].Split(';').Select(p => int.TryParse(p.AsSpan(p.IndexOf(':', StringComparison.Ordinal) + 1), NumberStyles.None, c, out var v) ? v
-                : throw new FormatException($"{path}: line {line}: '{p}' is not port:destinations")).ToArray();
-            var destinations = Number(0);
-            sources.Add(SiblingSource.Create(Number(2), Number(3), Number(1), (int)Number(4), destinations, perPort, Time(5), Time(6), (long)Number(7), ports));
-            var total = fields[col[10]].Length == 0 ? double.NaN : Number(10);
+            var ports = Field("ports_list").Length == 0 ? [] : Field("ports_list").Split(';').Select(p => ushort.TryParse(p, NumberStyles.None, c, out var v) ? v
+                : throw new FormatException($"{path}: line {line}: ports_list '{p}' is not a port number")).ToArray();
+            var perPort = Field("port_destinations").Length == 0 ? [] : Field("port_destinations").Split(';').Select(p => int.TryParse(p.AsSpan(p.IndexOf(':', StringComparison.Ordinal) + 1), NumberStyles.None, c, out var v) ? v
+                : throw new FormatException($"{path}: line {line}: port_destinations '{p}' is not port:destinations")).ToArray();
+            var destinations = Number("destinations");
+            sources.Add(SiblingSource.Create(Number("activity"), Number("period"), (int)Number("ports"), destinations, perPort, Time("first_seen"), Time("last_seen"), (long)Number("packets"), ports));
+            var total = Field("coverage").Length == 0 ? double.NaN : Number("coverage");
             coverage.Add(destinations > 0 ? (perPort.Length == 0 ? destinations : perPort.Max()) * total / destinations : 0);
         }
 

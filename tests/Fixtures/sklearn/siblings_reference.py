@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.cluster import DBSCAN
 
 SIGMAS, PERIOD_TOLERANCE, START_GAPS, START_CAP, PORT_JACCARD, MIN_SAMPLES = 3.0, 0.15, 3.0, 86400.0, 0.5, 3
+LAUNCH_SKEW = 300.0
 
 
 def per_port(text):
@@ -35,7 +36,7 @@ def main(path, out, b):
     last = pd.to_datetime(f.last_seen).astype("int64").to_numpy()
     packets = f.packets.to_numpy()
     gap = np.where(packets > 1, (last - first) / 1e9 / np.maximum(packets - 1, 1), 0.0)
-    tolerance = np.minimum(2.0 * b + START_GAPS * gap, START_CAP)
+    tolerance = np.minimum(LAUNCH_SKEW + START_GAPS * gap, START_CAP)
     z = SIGMAS * np.sqrt(2)
     x = np.column_stack([
         2 * np.sqrt(dpp + 0.375) / z,
@@ -44,7 +45,7 @@ def main(path, out, b):
         f.ports.to_numpy(float) / 0.5,
     ])
     ports = [frozenset(str(p).split(";")) if p else frozenset() for p in f.ports_list]
-    start = f.start.to_numpy(float)
+    start = first / 1e9
 
     keep = np.flatnonzero(~heavy)
     rows, cols = [], []

@@ -18,10 +18,9 @@ public sealed class SiblingsTests
         var n = Math.Max(2, Poisson(random, hits));
         var gap = seconds / n;
         var firstHit = start + (-Math.Log(1 - random.NextDouble()) * gap);
-        var startBin = Math.Floor(firstHit / Bin) * Bin;
         var bins = Math.Min(n, Math.Ceiling(seconds / Bin));
         var period = bins > 1 ? (seconds - (firstHit - start)) / (bins - 1) : Bin;
-        return new SiblingSource(startBin, bins * Bin, Math.Max(Bin, period), ports.Length, n / (double)ports.Length, gap, ports);
+        return new SiblingSource(firstHit, bins * Bin, Math.Max(Bin, period), ports.Length, n / (double)ports.Length, gap, ports);
     }
 
     private static int Poisson(Random random, double mean)
@@ -65,11 +64,11 @@ public sealed class SiblingsTests
     [Fact]
     public void SlowShardsWhoseFirstHitsComeBinsApart_JoinThroughTheGapTolerance()
     {
-        // A scan at a few packets per hour on the telescope: each host's first hit comes about an hour after the
-        // start (a geometric wait), so the hosts' starts lie up to several hours apart.
+        // A scan at one packet an hour on the telescope: each host's first hit comes about an hour after the
+        // start (a geometric wait), so the hosts' first packets lie hours apart.
         var random = new Random(11);
         var group = Enumerable.Range(0, 30).Select(_ => Shard(random, 50_000, 20 * 86_400, 480, [22])).ToList();
-        Assert.True(group.Max(s => s.Start) - group.Min(s => s.Start) > 4 * Bin);
+        Assert.True(group.Max(s => s.FirstSeen) - group.Min(s => s.FirstSeen) > 4 * Bin);
 
         var withGaps = Siblings.Fit(group);
         var binsOnly = Siblings.Fit(group, new SiblingOptions { StartGaps = 0 });
@@ -113,6 +112,22 @@ public sealed class SiblingsTests
         Assert.NotEqual(labels[0], labels[20]);
     }
 
+    [Fact]
+    public void TwoGroupsAlikeLaunchedTwelveMinutesApart_AreTwoClusters()
+    {
+        // Same port, rate and share; only the launch differs. The first packets, not the binned start, tell them apart.
+        var random = new Random(9);
+        var sources = Enumerable.Range(0, 40).Select(_ => Shard(random, 720_000, 4 * 3600, 1600, [80]))
+            .Concat(Enumerable.Range(0, 45).Select(_ => Shard(random, 720_720, 4 * 3600, 1600, [80])))
+            .ToList();
+
+        var labels = Siblings.Fit(sources).Labels;
+
+        Assert.Single(labels.Take(40).Distinct());
+        Assert.Single(labels.Skip(40).Distinct());
+        Assert.NotEqual(labels[0], labels[40]);
+    }
+
     [Theory]
     [InlineData(1, 1.0, 4)]
     [InlineData(2, 1.5, 6)]
@@ -140,10 +155,10 @@ public sealed class SiblingsTests
     }
 
     [Fact]
-    public void StartTolerance_IsTwoBinsPlusTheGaps_UpToTheCap()
+    public void StartTolerance_IsTheLaunchSkewPlusTheGaps_UpToTheCap()
     {
         var options = new SiblingOptions();
-        Assert.Equal(600 + (3 * 40.0), Siblings.StartTolerance(new SiblingSource(0, 300, 300, 1, 10, 40, [80]), options));
+        Assert.Equal(300 + (3 * 40.0), Siblings.StartTolerance(new SiblingSource(0, 300, 300, 1, 10, 40, [80]), options));
         Assert.Equal(86_400, Siblings.StartTolerance(new SiblingSource(0, 300, 300, 1, 10, 1e6, [80]), options));
     }
 
