@@ -7,13 +7,19 @@ namespace ScanScope.Cli;
 /// <summary>The clustering options, defined once for <c>cluster</c> and <c>analyze</c>.</summary>
 internal sealed class ClusteringCliOptions
 {
-    public ClusteringCliOptions()
+    /// <param name="defaultAlgorithm">siblings for analyze (the best mode); dbscan for cluster, which also takes feature tables without the extras siblings need.</param>
+    public ClusteringCliOptions(string defaultAlgorithm)
     {
+        Algorithm = new("--algorithm")
+        {
+            Description = "siblings (DBSCAN over the relation 'could be shards of one scan', the best mode; docs/clustering.md), dbscan (the thesis: robust scaling, eps at the k-distance knee) or hdbscan",
+            DefaultValueFactory = _ => defaultAlgorithm,
+        };
         Algorithm.AcceptOnlyFromAmong("dbscan", "hdbscan", "siblings");
         Scaler.AcceptOnlyFromAmong("robust", "standard", "none");
     }
 
-    public Option<string> Algorithm { get; } = new("--algorithm") { Description = "dbscan (thesis), hdbscan, or siblings (DBSCAN over the relation 'could be shards of one scan'; the best mode, see docs/clustering.md)", DefaultValueFactory = _ => "dbscan" };
+    public Option<string> Algorithm { get; }
 
     public Option<string> Eps { get; } = new("--eps") { Description = "DBSCAN radius, or auto: knee of the sorted k-distance curve x --knee-factor", DefaultValueFactory = _ => "auto" };
 

@@ -26,7 +26,7 @@ internal static class AnalyzeCommand
         var coverage = new Option<string>("--heavy-hitter-coverage") { Description = "total (destinations / |O| at the knee, thesis), per-port (most destinations on one port / |O| above 1/2), or auto: per-port with --algorithm siblings, else total.", DefaultValueFactory = _ => "auto" };
         coverage.AcceptOnlyFromAmong("auto", "total", "per-port");
         var sensitivity = new Option<double>("--knee-sensitivity") { Description = "Kneedle sensitivity S for the heavy-hitter knee.", DefaultValueFactory = _ => 1.0 };
-        var clustering = new ClusteringCliOptions();
+        var clustering = new ClusteringCliOptions("siblings");
         var geoAsn = new Option<string?>("--geoip-asn") { Description = "MaxMind-format ASN database (GeoLite2-ASN.mmdb or ip-location-db)." };
         var geoCountry = new Option<string?>("--geoip-country") { Description = "MaxMind-format country database." };
         var geoDir = new Option<string?>("--geo-dir") { Description = "Folder written by 'scanscope geo fetch' (default: its default folder)." };

@@ -17,7 +17,7 @@ internal static class ClusterCommand
     {
         var features = new Option<FileInfo>("--features") { Description = "features.csv (src_ip, then feature columns, unscaled)", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "output directory", Required = true };
-        var clustering = new ClusteringCliOptions();
+        var clustering = new ClusteringCliOptions("dbscan");
         var bin = new Option<int>("--bin-seconds") { Description = "bin width b of the features (the sibling tolerances count in bins)", DefaultValueFactory = _ => 300 };
         var columns = new Option<string?>("--columns") { Description = "comma-separated feature columns (default destinations,period,start,activity,ports)" };
         var command = new Command("cluster", "Scale the feature table and cluster the sources (DBSCAN, HDBSCAN or siblings); write clusters.csv.")
