@@ -26,11 +26,9 @@ internal static class DemoCommand
             string[][] steps =
             [
                 ["simulate", "--profile", parse.GetValue(profile)!, "--seed", parse.GetValue(seed).ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", scenario],
-                // Sparse simulated traffic gives each observer few packets a minute: count as active every
-                // observer that received anything (see docs/features.md, uptime).
                 // analyze's default is the best mode (--algorithm siblings, docs/clustering.md); the
                 // thesis' own method is --algorithm dbscan --tool zmap (README, accuracy).
-                ["analyze", Path.Combine(scenario, "capture.pcap"), "--out", results, "--uptime-threshold", "0.000001"],
+                ["analyze", Path.Combine(scenario, "capture.pcap"), "--out", results],
                 ["evaluate", "--truth", Path.Combine(scenario, "labels.csv"), "--clusters", Path.Combine(results, "clusters.csv")],
             ];
             foreach (var step in steps)

@@ -136,6 +136,7 @@ public static class AnalysisWriter
                 ["active_observers"] = t.ActiveObservers,
                 ["uptime_threshold"] = t.UptimeThreshold,
                 ["uptime_period_minutes"] = t.UptimePeriodMinutes,
+                ["informative_periods"] = t.EffectivePeriods,
                 ["window_minutes"] = t.WindowMinutes,
                 ["outage_minutes"] = t.OutageMinutes,
                 ["outages"] = t.Outages.Take(1000).Select(x => new Dictionary<string, object> { ["start"] = Timestamp(x.StartNs), ["minutes"] = x.Minutes }).ToList(),

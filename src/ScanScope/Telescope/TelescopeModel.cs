@@ -53,7 +53,7 @@ public sealed class TelescopeModel
     /// <summary>Length in minutes of the periods uptime is counted in (1 in the thesis).</summary>
     public int UptimePeriodMinutes { get; private set; } = 1;
 
-    /// <summary>Uptime periods in the window in which the telescope received anything (the uptime denominator).</summary>
+    /// <summary>Informative uptime periods in the window (the uptime denominator; see <see cref="InformativePeriods"/>).</summary>
     public int EffectivePeriods { get; private set; }
 
     /// <summary>Minutes the window spans.</summary>
@@ -136,16 +136,8 @@ public sealed class TelescopeModel
         }
 
         model.UptimePeriodMinutes = k;
-        var livePeriods = new HashSet<uint>();
-        foreach (var m in minutePackets.Keys)
-        {
-            if (m >= firstMinute && m < endMinute)
-            {
-                livePeriods.Add((m - firstMinute) / (uint)k);
-            }
-        }
-
-        var effective = livePeriods.Count;
+        var informative = InformativePeriods(minutePackets, accumulator.Observers.Keys.Count(space.Contains), firstMinute, endMinute, k);
+        var effective = informative.Count(i => i);
         model.EffectivePeriods = effective;
         var days = new Dictionary<(uint Day, uint Subnet), int>();
         var perSubnet = new Dictionary<TelescopeBlock, int>();
@@ -169,7 +161,7 @@ public sealed class TelescopeModel
                 var period = m < firstMinute ? uint.MaxValue - 1 : (m - firstMinute) / (uint)k;
                 if (period != lastPeriod && m >= firstMinute && m < endMinute)
                 {
-                    periods++;
+                    periods += informative[period] ? 1 : 0;
                     lastPeriod = period;
                 }
 
@@ -218,6 +210,33 @@ public sealed class TelescopeModel
         }
 
         return ClassEdges.Length - 1;
+    }
+
+    /// <summary>Packets an up observer must expect in a period for its silence to say it was down: P(silent | up) = e^-3 ≈ 5%.</summary>
+    public const double InformativePackets = 3.0;
+
+    /// <summary>
+    /// Which periods can tell an up observer from a dark one: those in which the telescope received at
+    /// least <see cref="InformativePackets"/> packets per observer seen, so an up observer (Poisson
+    /// arrivals) is silent with probability at most e^-3. Scans arrive in bursts: between them a period
+    /// can hold a handful of packets for the whole telescope, and counting it would call every observer
+    /// that missed it down. When no period is informative, every period with traffic counts (the thesis'
+    /// rule). Outage periods (nothing at all) are never informative.
+    /// </summary>
+    internal static bool[] InformativePeriods(IReadOnlyDictionary<uint, long> minutePackets, int observersSeen, uint firstMinute, uint endMinute, int k)
+    {
+        var count = endMinute > firstMinute ? (int)(((endMinute - firstMinute) + (uint)k - 1) / (uint)k) : 0;
+        var packets = new long[count];
+        foreach (var (m, n) in minutePackets)
+        {
+            if (m >= firstMinute && m < endMinute)
+            {
+                packets[(m - firstMinute) / (uint)k] += n;
+            }
+        }
+
+        var informative = packets.Select(n => observersSeen > 0 && n >= InformativePackets * observersSeen).ToArray();
+        return informative.Any(i => i) ? informative : [.. packets.Select(n => n > 0)];
     }
 
     /// <summary>

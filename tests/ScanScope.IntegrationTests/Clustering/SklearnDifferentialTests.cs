@@ -105,7 +105,7 @@ public sealed class SklearnDifferentialTests : IDisposable
         var scenario = Path.Combine(_dir, "scenario");
         ScanScope.Simulation.ScenarioSimulator.Run(ScanScope.Simulation.ScenarioProfiles.Get("small", seed: 2), scenario);
         var results = Path.Combine(_dir, "results");
-        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", Path.Combine(scenario, "capture.pcap"), "--out", results, "--uptime-threshold", "0.000001", "--algorithm", "siblings", "--no-report"]));
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", Path.Combine(scenario, "capture.pcap"), "--out", results, "--no-report"]));
 
         var reference = Path.Combine(_dir, "reference.csv");
         var (exit, output) = Run(Path.Combine(SklearnGolden.StoredDirectory, "siblings_reference.py"), Path.Combine(results, "features.csv"), reference);

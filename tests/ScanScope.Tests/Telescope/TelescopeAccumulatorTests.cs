@@ -80,4 +80,47 @@ public sealed class TelescopeAccumulatorTests
         Assert.Equal(580, model.OutageMinutes);
         Assert.Equal(4, model.ActiveObservers);
     }
+
+    [Fact]
+    public void BurstyTraffic_QuietPeriodsDoNotCount_SoUpObserversStayUp()
+    {
+        // Given 64 observers, 60 of them up: a scan burst in every tenth hour reaches each up observer five
+        // times; between bursts the whole telescope gets one stray packet an hour. Observers 60-63 are dark
+        // and get a single stray packet each.
+        var a = new TelescopeAccumulator();
+        for (var hour = 0; hour < 100; hour++)
+        {
+            var t = Start + (hour * 60 * Minute);
+            if (hour % 10 == 0)
+            {
+                for (uint o = 0; o < 60; o++)
+                {
+                    for (var k = 0; k < 5; k++)
+                    {
+                        a.Add(o, t + (k * 7 * Minute) + o);
+                    }
+                }
+            }
+            else
+            {
+                a.Add((uint)(hour % 64), t + 1);
+            }
+        }
+
+        for (uint o = 60; o < 64; o++)
+        {
+            a.Add(o, Start + (55 * 60 * Minute) + 1);
+        }
+
+        // When uptime is counted in hours (the telescope's average is above three packets per observer-hour only
+        // because of the bursts)
+        var model = TelescopeModel.Build(a, TelescopeSpace.Parse(["0.0.0.0/26"]), Start, Start + (100 * 60 * Minute), 0.9, periodMinutes: 60);
+
+        // Then only the ten burst hours can tell up from dark, every up observer is up in all of them, and the
+        // dark ones in none; counting every hour with traffic would have called every observer dark.
+        Assert.Equal(10, model.EffectivePeriods);
+        Assert.Equal(60, model.ActiveObservers);
+        Assert.Equal(1.0, model.UptimeOf(7));
+        Assert.Equal(0.0, model.UptimeOf(61));
+    }
 }
