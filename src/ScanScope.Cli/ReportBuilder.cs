@@ -87,32 +87,37 @@ internal static class ReportBuilder
         return new ReportTable(title, [column, "share"], rows, $"{N(sources.Length)} sources in clusters.");
     }
 
-    /// <summary>Thesis table 6.1: the most scanned ports of all sources beside those of ZMap sources.</summary>
+    /// <summary>
+    /// Thesis table 6.1: the most targeted ports of all sources beside those of ZMap sources, by volume as the thesis
+    /// ranks them. The volume is the probes to distinct destinations (per source and port: its unique destinations on
+    /// that port, which is its packets there less retries), summed over sources.
+    /// </summary>
     private static ReportTable TopPorts(AnalysisResult features)
     {
-        static List<KeyValuePair<ushort, int>> Rank(IEnumerable<Features.FeatureRow> rows)
+        static List<(ushort Port, long Probes, int Sources)> Rank(IEnumerable<Features.FeatureRow> rows)
         {
-            var sources = new Dictionary<ushort, int>();
+            var probes = new Dictionary<ushort, (long Probes, int Sources)>();
             foreach (var f in rows)
             {
-                foreach (var port in f.PortList)
+                for (var i = 0; i < f.PortList.Count; i++)
                 {
-                    sources[port] = sources.GetValueOrDefault(port) + 1;
+                    var (p, n) = probes.GetValueOrDefault(f.PortList[i]);
+                    probes[f.PortList[i]] = (p + f.PortDestinations[i], n + 1);
                 }
             }
 
-            return [.. sources.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Take(20)];
+            return [.. probes.OrderByDescending(kv => kv.Value.Probes).ThenBy(kv => kv.Key).Take(20).Select(kv => (kv.Key, kv.Value.Probes, kv.Value.Sources))];
         }
 
         var all = Rank(features.Features);
         var zmap = Rank(features.Features.Where(f => f.Tools.Any(t => t is Packets.Toolchain.ZMap or Packets.Toolchain.ZMapRandomId)));
         var rows = Enumerable.Range(0, Math.Max(all.Count, zmap.Count)).Select(i => (IReadOnlyList<string>)
         [
-            i < all.Count ? all[i].Key.ToString(Inv) : string.Empty, i < all.Count ? N(all[i].Value) : string.Empty,
-            i < zmap.Count ? zmap[i].Key.ToString(Inv) : string.Empty, i < zmap.Count ? N(zmap[i].Value) : string.Empty,
+            i < all.Count ? all[i].Port.ToString(Inv) : string.Empty, i < all.Count ? N(all[i].Probes) : string.Empty, i < all.Count ? N(all[i].Sources) : string.Empty,
+            i < zmap.Count ? zmap[i].Port.ToString(Inv) : string.Empty, i < zmap.Count ? N(zmap[i].Probes) : string.Empty, i < zmap.Count ? N(zmap[i].Sources) : string.Empty,
         ]).ToList();
-        return new ReportTable("Most scanned ports: all sources and ZMap sources (thesis table 6.1)", ["port", "sources", "ZMap port", "ZMap sources"], rows,
-            "Sources per destination port, over the port list of every featured source (up to the port-list limit per source); ZMap = IP ID 54321 or the ZMap 4.x header layout.");
+        return new ReportTable("Most targeted ports: all sources and ZMap sources (thesis table 6.1)", ["port", "probes", "sources", "ZMap port", "ZMap probes", "ZMap sources"], rows,
+            "Probes = distinct destinations per source and port (packets less retries), summed over the featured sources (ports beyond a source's port-list limit are not counted); ZMap = IP ID 54321 or the ZMap 4.x header layout.");
     }
 
     private static CurveFigure CoverageCurve(AnalysisResult features)
