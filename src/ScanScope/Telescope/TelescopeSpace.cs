@@ -94,5 +94,40 @@ public sealed class TelescopeSpace
     }
 
     /// <inheritdoc />
-    public override string ToString() => string.Join(',', Blocks);
+    /// <summary>The blocks as the fewest CIDRs that cover exactly the same addresses (an inferred /16 prints as one /16, not 256 /24s).</summary>
+    public override string ToString() => string.Join(',', Aggregate(Blocks));
+
+    private static List<TelescopeBlock> Aggregate(IReadOnlyList<TelescopeBlock> blocks)
+    {
+        // Blocks are sorted by network; drop those inside an earlier one, then merge aligned pairs until none is left.
+        var result = new List<TelescopeBlock>();
+        foreach (var b in blocks)
+        {
+            if (result.Count == 0 || !result[^1].Contains(b.Network))
+            {
+                result.Add(b);
+            }
+        }
+
+        for (var merged = true; merged;)
+        {
+            merged = false;
+            for (var i = 0; i + 1 < result.Count; i++)
+            {
+                var (a, b) = (result[i], result[i + 1]);
+                if (a.PrefixLength == b.PrefixLength && a.PrefixLength > 0)
+                {
+                    var parent = new TelescopeBlock(a.Network & ~(uint)(((1UL << (32 - a.PrefixLength + 1)) - 1)), a.PrefixLength - 1);
+                    if (parent.Network == a.Network && b.Network == a.Network + (uint)(1UL << (32 - a.PrefixLength)))
+                    {
+                        result[i] = parent;
+                        result.RemoveAt(i + 1);
+                        merged = true;
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
 }

@@ -43,4 +43,18 @@ public sealed class TelescopeSpaceTests
         Assert.True(space.Inferred);
         Assert.Equal("10.0.0.0/24,10.0.3.0/24", space.ToString());
     }
+
+    [Fact]
+    public void ToString_PrintsTheFewestCidrs_ThatCoverTheSameAddresses()
+    {
+        // 256 inferred /24s of 10.0.0.0/16, one /24 of 10.1, and two /24s that are adjacent but not one aligned /23.
+        var addresses = Enumerable.Range(0, 256).Select(i => 0x0A000000u + ((uint)i << 8) + 7)
+            .Concat([0x0A010505u, 0x0A020100u, 0x0A020200u]);
+
+        var space = TelescopeSpace.Infer(addresses);
+
+        Assert.Equal(259, space.Blocks.Count);
+        Assert.Equal("10.0.0.0/16,10.1.5.0/24,10.2.1.0/24,10.2.2.0/24", space.ToString());
+        Assert.Equal("10.0.0.0/16", new TelescopeSpace([TelescopeBlock.Parse("10.0.0.0/24"), TelescopeBlock.Parse("10.0.0.0/16")]).ToString());
+    }
 }
