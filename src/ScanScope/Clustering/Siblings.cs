@@ -12,12 +12,19 @@ namespace ScanScope.Clustering;
 /// <param name="DestinationsPerPort">Mean over the listed ports of the unique destinations on that port.</param>
 /// <param name="Gap">Mean time between packets, seconds: (last − first) / (packets − 1), 0 for one packet.</param>
 /// <param name="PortList">Destination ports, ascending (the port list of the feature row, bounded).</param>
-public readonly record struct SiblingSource(double FirstSeen, double Activity, double Period, int Ports, double DestinationsPerPort, double Gap, IReadOnlyList<ushort> PortList)
+/// <param name="Tools">The toolchain fingerprints seen, one bit per tool (0: none recorded).</param>
+public readonly record struct SiblingSource(double FirstSeen, double Activity, double Period, int Ports, double DestinationsPerPort, double Gap, IReadOnlyList<ushort> PortList, int Tools = 0)
 {
     public static SiblingSource From(FeatureRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return Create(row.Activity, row.Period, row.Ports, row.Destinations, row.PortDestinations, row.FirstSeenNs, row.LastSeenNs, row.Packets, row.PortList);
+        var tools = 0;
+        foreach (var t in row.Tools)
+        {
+            tools |= 1 << (int)t;
+        }
+
+        return Create(row.Activity, row.Period, row.Ports, row.Destinations, row.PortDestinations, row.FirstSeenNs, row.LastSeenNs, row.Packets, row.PortList) with { Tools = tools };
     }
 
     /// <summary>From the feature values (<paramref name="portDestinations"/> per port of <paramref name="portList"/>).</summary>
@@ -76,8 +83,8 @@ public sealed record SiblingOptions
 /// DBSCAN over the relation "these two sources could be shards of one scan" instead of one radius in a
 /// scaled feature space. Two sources are siblings when their destinations per port, active bins, period
 /// and number of ports agree within the sampling error a sharded scan shows (a Euclidean distance of at
-/// most 1 in <see cref="Coordinates"/>), their first packets agree within <see cref="StartTolerance"/>, and their
-/// port lists overlap (<see cref="SiblingOptions.PortJaccard"/>). Core, border and noise, and the numbering
+/// most 1 in <see cref="Coordinates"/>), their first packets agree within <see cref="StartTolerance"/>, they share a
+/// toolchain fingerprint (<see cref="SameTool"/>), and their port lists overlap (<see cref="SiblingOptions.PortJaccard"/>). Core, border and noise, and the numbering
 /// of clusters, are DBSCAN's (scikit-learn's, as <see cref="Dbscan"/>) over that relation; the test against
 /// scikit-learn's DBSCAN on the same precomputed relation holds the two equal.
 /// </summary>
@@ -105,6 +112,12 @@ public static class Siblings
         ArgumentNullException.ThrowIfNull(options);
         return Math.Min(options.LaunchSkewSeconds + (options.StartGaps * s.Gap), options.StartCapSeconds);
     }
+
+    /// <summary>
+    /// Shards of one scan run one binary, so two siblings share a toolchain fingerprint. Sets, not equality: a
+    /// fingerprint can also match a packet by chance (an IP ID that fits Masscan's formula), adding a tag.
+    /// </summary>
+    public static bool SameTool(int a, int b) => (a & b) != 0 || (a == 0 && b == 0);
 
     /// <summary>Jaccard index of two ascending port lists.</summary>
     public static double PortJaccard(IReadOnlyList<ushort> a, IReadOnlyList<ushort> b)
@@ -213,6 +226,7 @@ public static class Siblings
 
         return d2 <= 1.0
             && Math.Abs(sources[i].FirstSeen - sources[j].FirstSeen) <= Math.Max(tolerance[i], tolerance[j])
+            && SameTool(sources[i].Tools, sources[j].Tools)
             && PortJaccard(sources[i].PortList, sources[j].PortList) >= minJaccard;
     }
 }
@@ -228,7 +242,8 @@ public sealed record SiblingTable(SiblingSource[] Sources, double[] PerPortCover
         var sources = new List<SiblingSource>();
         var coverage = new List<double>();
         var c = CultureInfo.InvariantCulture;
-        string[] columns = ["destinations", "period", "activity", "ports", "first_seen", "last_seen", "packets", "ports_list", "port_destinations", "coverage"];
+        string[] columns = ["destinations", "period", "activity", "ports", "first_seen", "last_seen", "packets", "ports_list", "port_destinations", "coverage", "tools"];
+        var toolBits = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (line, fields, col) in EvaluationFiles.Rows(path, columns))
         {
             string Field(string name) => fields[col[Array.IndexOf(columns, name)]];
@@ -252,7 +267,19 @@ public sealed record SiblingTable(SiblingSource[] Sources, double[] PerPortCover
             var perPort = Field("port_destinations").Length == 0 ? [] : Field("port_destinations").Split(';').Select(p => int.TryParse(p.AsSpan(p.IndexOf(':', StringComparison.Ordinal) + 1), NumberStyles.None, c, out var v) ? v
                 : throw new FormatException($"{path}: line {line}: port_destinations '{p}' is not port:destinations")).ToArray();
             var destinations = Number("destinations");
-            sources.Add(SiblingSource.Create(Number("activity"), Number("period"), (int)Number("ports"), destinations, perPort, Time("first_seen"), Time("last_seen"), (long)Number("packets"), ports));
+            var tools = 0;
+            foreach (var name in Field("tools").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!toolBits.TryGetValue(name, out var bit))
+                {
+                    bit = toolBits.Count < 31 ? 1 << toolBits.Count : throw new FormatException($"{path}: line {line}: more than 31 tool names");
+                    toolBits[name] = bit;
+                }
+
+                tools |= bit;
+            }
+
+            sources.Add(SiblingSource.Create(Number("activity"), Number("period"), (int)Number("ports"), destinations, perPort, Time("first_seen"), Time("last_seen"), (long)Number("packets"), ports) with { Tools = tools });
             var total = Field("coverage").Length == 0 ? double.NaN : Number("coverage");
             coverage.Add(destinations > 0 ? (perPort.Length == 0 ? destinations : perPort.Max()) * total / destinations : 0);
         }

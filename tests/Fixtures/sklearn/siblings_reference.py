@@ -24,7 +24,7 @@ def per_port(text):
 
 
 def main(path, out, b):
-    f = pd.read_csv(path, keep_default_na=False, dtype={"ports_list": str, "port_destinations": str, "coverage": str})
+    f = pd.read_csv(path, keep_default_na=False, dtype={"ports_list": str, "port_destinations": str, "coverage": str, "tools": str})
     counts = [per_port(t) for t in f.port_destinations]
     dest = f.destinations.to_numpy(float)
     dpp = np.array([np.mean(c) if c else d for c, d in zip(counts, dest)])
@@ -45,6 +45,7 @@ def main(path, out, b):
         f.ports.to_numpy(float) / 0.5,
     ])
     ports = [frozenset(str(p).split(";")) if p else frozenset() for p in f.ports_list]
+    tools = [frozenset(t.split(";")) if t else frozenset() for t in f.tools]
     start = first / 1e9
 
     keep = np.flatnonzero(~heavy)
@@ -55,7 +56,8 @@ def main(path, out, b):
         for c in np.flatnonzero(near):
             j = keep[c]
             union = len(ports[i] | ports[j])
-            if c == a or (len(ports[i] & ports[j]) / union if union else 1.0) >= PORT_JACCARD:
+            same_tool = bool(tools[i] & tools[j]) or (not tools[i] and not tools[j])
+            if c == a or (same_tool and (len(ports[i] & ports[j]) / union if union else 1.0) >= PORT_JACCARD):
                 rows.append(a)
                 cols.append(c)
 

@@ -128,6 +128,26 @@ public sealed class SiblingsTests
         Assert.NotEqual(labels[0], labels[40]);
     }
 
+    [Fact]
+    public void LookAlikesWithAnotherToolchain_AreNotSiblings()
+    {
+        // Twenty ZMap shards and twenty Mirai bots that happen to behave alike: one binary runs a scan's shards.
+        var random = new Random(13);
+        const int zmap = 1 << (int)ScanScope.Packets.Toolchain.ZMap;
+        const int mirai = 1 << (int)ScanScope.Packets.Toolchain.Mirai;
+        var sources = Enumerable.Range(0, 20).Select(_ => Shard(random, 400_000, 6 * 3600, 3000, [23]) with { Tools = zmap })
+            .Concat(Enumerable.Range(0, 20).Select(_ => Shard(random, 400_000, 6 * 3600, 3000, [23]) with { Tools = mirai }))
+            .ToList();
+
+        var labels = Siblings.Fit(sources).Labels;
+
+        Assert.Single(labels.Take(20).Distinct());
+        Assert.DoesNotContain(labels[0], labels.Skip(20));
+        Assert.True(Siblings.SameTool(zmap | (1 << (int)ScanScope.Packets.Toolchain.Masscan), zmap));
+        Assert.True(Siblings.SameTool(0, 0));
+        Assert.False(Siblings.SameTool(zmap, 0));
+    }
+
     [Theory]
     [InlineData(1, 1.0, 4)]
     [InlineData(2, 1.5, 6)]
