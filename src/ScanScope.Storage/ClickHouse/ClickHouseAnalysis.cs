@@ -60,6 +60,11 @@ public static class ClickHouseAnalysis
             Telescope = options.Telescope,
             Tools = featureFilter.Tools,
             Ports = featureFilter.Ports,
+
+            // ScanScope's Distributed table shards by source, so each shard can finish its own
+            // sources: the distinct-count states stay on the shards instead of all meeting at the
+            // server the client talks to (the memory wall of a /8, docs/scaling.md).
+            ShardsOwnSources = client.Options.Cluster is not null,
         };
         var rows = packets == 0 ? [] : ClickHouseFeatures.Compute(client, query).Sources;
         var portLists = packets == 0 ? [] : PortLists(client, query, options.PortListLimit);
@@ -145,7 +150,13 @@ public static class ClickHouseAnalysis
         names["port_limit"] = (long)limit;
         var lists = new Dictionary<uint, (ushort[], int[])>();
         var c = CultureInfo.InvariantCulture;
-        foreach (var line in client.QueryLines(ClickHouseSql.Render("source_ports", names) + "\nFORMAT TabSeparated"))
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (query.ShardsOwnSources)
+        {
+            settings["distributed_group_by_no_merge"] = "1";
+        }
+
+        foreach (var line in client.QueryLines(ClickHouseSql.Render("source_ports", names) + "\nFORMAT TabSeparated", settings))
         {
             var v = line.Split('\t');
             lists[uint.Parse(v[0], c)] = (Numbers(v[1]).Select(x => ushort.Parse(x, c)).ToArray(), Numbers(v[2]).Select(x => int.Parse(x, c)).ToArray());
