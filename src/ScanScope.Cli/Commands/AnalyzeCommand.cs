@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using ScanScope.Capture;
 using ScanScope.Enrichment;
 using ScanScope.Packets;
@@ -102,6 +103,11 @@ internal static class AnalyzeCommand
             Filter = predicate,
         };
         var prefix = parse.GetValue(resultPrefix)!;
+        if (fromClickHouse && !Regex.IsMatch(prefix, "^[A-Za-z_][A-Za-z0-9_]{0,40}$"))
+        {
+            throw new UsageException($"--result-prefix: '{prefix}' must be letters, digits and '_' (not starting with a digit), at most 40 characters");
+        }
+
         using var client = fromClickHouse ? new ClickHouseClient(clickhouse.Build(parse)) : null;
         AnalysisResult result;
         try
@@ -133,8 +139,6 @@ internal static class AnalyzeCommand
         }
         else
         {
-            // Checked before the pipeline runs, so a bad prefix fails before the work, not after.
-            ClickHouseResults.CheckTableName(prefix + "clusters");
             settings = settings with { ExportTable = (name, columns, rows) => ClickHouseResults.WriteTable(client, prefix + name, columns, rows) };
             AnalyzePipeline.Run(result, clusterOf => ClickHouseAnalysis.Events(client, result, predicate.Filter, clusterOf.Keys), dir, settings, Console.Error);
             Console.Error.WriteLine($"scanscope: wrote the result tables to {ClickHouseAnalysis.Describe(client)}'s database as {prefix}*");

@@ -8,9 +8,6 @@ namespace ScanScope.Storage.ClickHouse;
 /// </summary>
 public static class ClickHouseResults
 {
-    /// <summary>Throws a <see cref="StorageException"/> unless <paramref name="name"/> can name a result table.</summary>
-    public static void CheckTableName(string name) => Sql.Identifier(name, "table name");
-
     /// <summary>
     /// Creates <c>NAME__new</c>, inserts <paramref name="rows"/> as RowBinary, drops the old
     /// <paramref name="name"/> and renames the new table to it. The drop and rename are two statements (18.16 has no atomic

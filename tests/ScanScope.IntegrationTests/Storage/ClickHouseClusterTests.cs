@@ -166,6 +166,35 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
         Assert.Equal(clusters.Count(c => c >= 0), Count(client, "an_clusters WHERE cluster_id >= 0"));
     }
 
+    [Theory]
+    [InlineData("capture too")]
+    [InlineData("bad prefix")]
+    [InlineData("two servers")]
+    public void AnalyzeVerb_ConflictingOrBadClickHouseOptions_AreRefusedBeforeAnyWork(string what)
+    {
+        SkipWithoutServer();
+        var capture = WriteCapture("refuse.pcap", MakePackets(seed: 5, sources: 30));
+        var nodes = CreateTables("refuse_" + what.Replace(' ', '_'));
+        ClickHouseStore.Ingest(nodes[0], capture, StoredPackets.AllTcp);
+        Environment.SetEnvironmentVariable(ClickHouseOptions.PasswordVariable, ClickHouseClusterFixture.Password);
+        string[] connection = ["--clickhouse", cluster.Urls[0].ToString(), "--cluster", ClickHouseClusterFixture.ClusterName, "--table", nodes[0].Options.Table, "--user", ClickHouseClusterFixture.User];
+        string[] bad = what switch
+        {
+            "capture too" => [capture],
+            "bad prefix" => ["--result-prefix", "x-y"],
+            _ => ["--clickhouse", cluster.Urls[1].ToString()],
+        };
+        var output = Path.Combine(_folder, "refused");
+
+        var refused = ScanScope.Cli.Cli.Run(["analyze", .. connection, .. bad, "--out", output, "--no-report"]);
+        var folderAfterRefusal = Directory.Exists(output);
+        var accepted = ScanScope.Cli.Cli.Run(["analyze", .. connection, "--out", output, "--no-report"]);
+
+        Assert.Equal(2, refused);
+        Assert.False(folderAfterRefusal);
+        Assert.Equal(0, accepted);
+    }
+
     [Fact]
     public void WrongPassword_IsOneLineError()
     {
