@@ -205,13 +205,20 @@ public static class ClickHouseAnalysis
 
         public IEnumerable<ObserverActivity> Activity(TelescopeSpace space, uint firstMinute, uint endMinute, int periodMinutes)
         {
+            var c = CultureInfo.InvariantCulture;
+            var days = new Dictionary<uint, uint[]>();
+            foreach (var v in Query("telescope_observer_days", []))
+            {
+                days[uint.Parse(v[0], c)] = [.. Numbers(v[1]).Select(d => uint.Parse(d, c))];
+            }
+
             var values = new Dictionary<string, object> { ["first_minute"] = (long)firstMinute, ["end_minute"] = (long)endMinute, ["period_minutes"] = (long)periodMinutes };
             foreach (var v in Query("telescope_observers", values))
             {
-                var address = uint.Parse(v[0], CultureInfo.InvariantCulture);
+                var address = uint.Parse(v[0], c);
                 if (space.Contains(address))
                 {
-                    yield return new ObserverActivity(address, int.Parse(v[1], CultureInfo.InvariantCulture), [.. Numbers(v[2]).Select(d => uint.Parse(d, CultureInfo.InvariantCulture))]);
+                    yield return new ObserverActivity(address, int.Parse(v[1], c), days.GetValueOrDefault(address, []));
                 }
             }
         }

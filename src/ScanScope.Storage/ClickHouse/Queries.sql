@@ -200,22 +200,19 @@ GROUP BY minute
 
 -- name: telescope_observers
 -- Per observer: the uptime periods of period_minutes minutes, counted from first_minute, in which
--- it received anything before end_minute, and the UTC days (since the epoch) it received anything.
--- The periods are gathered as 64-bit masks per observer and block of 64 periods (groupBitOr),
--- which merge across shards as cheaply as they fold: 8 bytes per observer and block instead of a
--- hash-set entry per observer and period (a /8 telescope has 1.7 * 10^7 observers and 1440
--- periods a day). length(bitmaskToArray(x)) counts the bits (18.16 has no bitCount).
-SELECT
-    dst,
-    sum(length(bitmaskToArray(bits))) AS periods,
-    arraySort(groupUniqArrayArray(days)) AS days
+-- it received anything before end_minute. The periods are gathered as 64-bit masks per observer
+-- and block of 64 periods (groupBitOr), which merge across shards as cheaply as they fold: 8
+-- bytes per observer and block at the initiator instead of a hash-set entry per observer and
+-- period (a /8 telescope has 1.7 * 10^7 observers and 1440 periods a day; the data is sharded by
+-- source, so every observer's state meets on the initiator). length(bitmaskToArray(x)) counts
+-- the bits (18.16 has no bitCount).
+SELECT dst, sum(length(bitmaskToArray(bits))) AS periods
 FROM
 (
     SELECT
         dst,
         intDiv(period, 64) AS block,
-        groupBitOrIf(bitShiftLeft(toUInt64(1), toUInt8(period % 64)), minute >= {first_minute:Int64} AND minute < {end_minute:Int64}) AS bits,
-        groupUniqArray(intDiv(minute, 1440)) AS days
+        groupBitOrIf(bitShiftLeft(toUInt64(1), toUInt8(period % 64)), minute >= {first_minute:Int64} AND minute < {end_minute:Int64}) AS bits
     FROM
     (
         SELECT dst, intDiv(ts_ns, 60000000000) AS minute, intDiv(greatest(minute - {first_minute:Int64}, 0), {period_minutes:Int64}) AS period
@@ -224,6 +221,13 @@ FROM
     )
     GROUP BY dst, block
 )
+GROUP BY dst
+
+-- name: telescope_observer_days
+-- Per observer: the UTC days (days since the epoch) on which it received anything (figure 4.1).
+SELECT dst, arraySort(groupUniqArray(intDiv(ts_ns, 86400000000000))) AS days
+FROM {database:Identifier}.{target:Identifier}
+WHERE {where:Condition}
 GROUP BY dst
 
 -- name: source_events
