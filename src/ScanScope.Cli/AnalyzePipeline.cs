@@ -23,17 +23,24 @@ internal sealed record PipelineSettings
     public int TsneMaxPoints { get; init; } = 3000;
 
     public int ActivityMaxPoints { get; init; } = 60_000;
+
+    /// <summary>Also hands every result table to this sink (ClickHouse for <c>analyze --clickhouse</c>); null: DuckDB and Parquet only.</summary>
+    public Action<string, IReadOnlyList<ColumnSpec>, IEnumerable<object?[]>>? ExportTable { get; init; }
 }
 
 /// <summary>
 /// Wires the stages of the core library behind <c>analyze</c>: clustering of the feature table, a
-/// second pass over the captures that collects the probes of clustered sources only, confirmation
+/// second pass (over the captures, or a query) that collects the probes of clustered sources only, confirmation
 /// of every cluster, the report, and every table into DuckDB and Parquet. Each file is written to a
 /// temporary name and renamed.
 /// </summary>
 internal static class AnalyzePipeline
 {
-    public static void Run(AnalysisResult features, IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, string dir, PipelineSettings settings, TextWriter log)
+    /// <summary>
+    /// Runs the stages after the features. <paramref name="collectEvents"/> gets the cluster of every
+    /// clustered source and returns their probes (<see cref="CollectEvents"/> for captures).
+    /// </summary>
+    public static void Run(AnalysisResult features, Func<Dictionary<uint, int>, Dictionary<uint, SourceEvents>> collectEvents, string dir, PipelineSettings settings, TextWriter log)
     {
         var timings = new List<(string Stage, double Seconds)>();
         var sw = Stopwatch.StartNew();
@@ -61,7 +68,7 @@ internal static class AnalyzePipeline
             }
         }
 
-        var events = CollectEvents(inputs, filter, features, clusterOf);
+        var events = collectEvents(clusterOf);
         timings.Add(("second pass", sw.Elapsed.TotalSeconds));
         sw.Restart();
 
@@ -93,9 +100,10 @@ internal static class AnalyzePipeline
         timings.Add(("report", sw.Elapsed.TotalSeconds));
         sw.Restart();
 
-        // 5. Summary with the clustering parameters, then every CSV as a table in DuckDB and Parquet.
+        // 5. Every CSV as a table in DuckDB and Parquet (and the export sink), then the summary with the clustering parameters.
+        StoreTables(dir, settings.ExportTable);
+        timings.Add(("tables", sw.Elapsed.TotalSeconds));
         UpdateSummary(Path.Combine(dir, "summary.json"), settings.Clustering, outcome, confirmation, timings);
-        StoreTables(dir);
         var clusterCount = outcome?.ClusterCount ?? 0;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"scanscope: {clusterCount} clusters ({labels.Count(l => l == -1)} noise sources); categories: {string.Join(", ", confirmation.Clusters.GroupBy(c => c.Summary.Category).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}"));
@@ -117,7 +125,8 @@ internal static class AnalyzePipeline
         return enricher;
     }
 
-    private static Dictionary<uint, SourceEvents> CollectEvents(IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features, Dictionary<uint, int> clusterOf)
+    /// <summary>The second pass over captures: the probes of the clustered sources that passed the feature filter in the window.</summary>
+    public static Dictionary<uint, SourceEvents> CollectEvents(IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features, Dictionary<uint, int> clusterOf)
     {
         var builder = new SourceEventsBuilder();
         if (clusterOf.Count == 0)
@@ -196,7 +205,7 @@ internal static class AnalyzePipeline
     }
 
     /// <summary>Every CSV of the output folder becomes a table of the same name; column types are inferred.</summary>
-    private static void StoreTables(string dir)
+    private static void StoreTables(string dir, Action<string, IReadOnlyList<ColumnSpec>, IEnumerable<object?[]>>? export)
     {
         using var store = ResultStore.Create(dir);
         foreach (var csv in Directory.GetFiles(dir, "*.csv").Order(StringComparer.Ordinal))
@@ -204,7 +213,9 @@ internal static class AnalyzePipeline
             var (header, rows) = CsvFile.Read(csv);
             var types = Enumerable.Range(0, header.Length).Select(c => InferType(rows, c)).ToArray();
             var columns = header.Select((h, c) => new ColumnSpec(h, types[c])).ToArray();
-            store.WriteTable(Path.GetFileNameWithoutExtension(csv), columns, rows.Select(r => Convert(r, types)));
+            var name = Path.GetFileNameWithoutExtension(csv);
+            store.WriteTable(name, columns, rows.Select(r => Convert(r, types)));
+            export?.Invoke(name, columns, rows.Select(r => Convert(r, types)));
         }
 
         store.Commit();

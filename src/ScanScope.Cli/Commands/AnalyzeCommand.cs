@@ -1,15 +1,21 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using ScanScope.Capture;
 using ScanScope.Enrichment;
 using ScanScope.Features;
 using ScanScope.Packets;
 using ScanScope.Pipeline;
+using ScanScope.Storage;
+using ScanScope.Storage.ClickHouse;
 using ScanScope.Telescope;
 
 namespace ScanScope.Cli;
 
-/// <summary><c>scanscope analyze INPUT... --out DIR</c>: telescope model and per-source features.</summary>
+/// <summary>
+/// <c>scanscope analyze INPUT... | --store DIR | --clickhouse URL --out DIR</c>: telescope model and
+/// per-source features (in process, or as SQL in ClickHouse), then the rest of the pipeline.
+/// </summary>
 internal static class AnalyzeCommand
 {
     public static Command Create()
@@ -31,21 +37,25 @@ internal static class AnalyzeCommand
         var geoCountry = new Option<string?>("--geoip-country") { Description = "MaxMind-format country database." };
         var geoDir = new Option<string?>("--geo-dir") { Description = "Folder written by 'scanscope geo fetch' (default: its default folder)." };
         var noReport = new Option<bool>("--no-report") { Description = "Skip report.html and the figures." };
+        var clickhouse = new ClickHouseCliOptions("Compute the telescope model and the features in ClickHouse over the packets 'scanscope ingest --clickhouse' stored, at this HTTP URL");
+        var resultPrefix = new Option<string>("--result-prefix") { Description = "With --clickhouse: write every result table back as PREFIX + name (e.g. scanscope_clusters).", DefaultValueFactory = _ => "scanscope_" };
         var command = new Command("analyze", "The whole pipeline: telescope model, per-source features, clustering, confirmation of every cluster, report, DuckDB and Parquet.")
         {
             inputs, store, output, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, geoAsn, geoCountry, geoDir, noReport,
         };
         filters.AddTo(command);
         clustering.AddTo(command);
+        clickhouse.AddTo(command);
+        command.Options.Add(resultPrefix);
         // System.CommandLine's default exception handler would turn these into a stack trace and exit
         // code 1 before Cli.Run sees them, so the verb reports them itself.
         command.SetAction(parse =>
         {
             try
             {
-                return Run(parse, inputs, store, output, filters, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport);
+                return Run(parse, inputs, store, output, filters, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport, clickhouse, resultPrefix);
             }
-            catch (Exception e) when (e is UsageException or CaptureFormatException)
+            catch (Exception e) when (e is UsageException or CaptureFormatException or StorageException)
             {
                 Console.Error.WriteLine($"scanscope: error: {e.Message}");
                 return 2;
@@ -57,13 +67,19 @@ internal static class AnalyzeCommand
     private static int Run(
         ParseResult parse, Argument<string[]> inputs, Option<string?> store, Option<string> output, FilterOptions filters, Option<int> bin,
         Option<double> uptime, Option<string> uptimePeriod, Option<int> threads, Option<double?> heavy, Option<string> coverage, Option<double> sensitivity, ClusteringCliOptions clustering,
-        Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport)
+        Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport, ClickHouseCliOptions clickhouse, Option<string> resultPrefix)
     {
         var given = parse.GetValue(inputs) ?? [];
         var storeDir = parse.GetValue(store);
-        if ((given.Length == 0) == (storeDir is null))
+        var fromClickHouse = (parse.GetValue(clickhouse.Urls) ?? []).Length > 0;
+        if ((given.Length > 0 ? 1 : 0) + (storeDir is null ? 0 : 1) + (fromClickHouse ? 1 : 0) != 1)
         {
-            throw new UsageException("give either capture INPUTs or --store DIR (one of the two)");
+            throw new UsageException("give capture INPUTs, --store DIR or --clickhouse URL (exactly one of the three)");
+        }
+
+        if ((parse.GetValue(clickhouse.Urls) ?? []).Length > 1)
+        {
+            throw new UsageException("analyze talks to one ClickHouse server (the cluster's entry point): give --clickhouse once");
         }
 
         IReadOnlyList<PacketSource> sources = storeDir is not null
@@ -95,10 +111,18 @@ internal static class AnalyzeCommand
             To = filter.ToNs is { } to ? DateTimeOffset.FromUnixTimeMilliseconds(to / 1_000_000) : null,
             Filter = predicate,
         };
+        var prefix = parse.GetValue(resultPrefix)!;
+        if (fromClickHouse && !Regex.IsMatch(prefix, "^[A-Za-z_][A-Za-z0-9_]{0,40}$"))
+        {
+            throw new UsageException($"--result-prefix: '{prefix}' must be letters, digits and '_' (not starting with a digit), at most 40 characters");
+        }
+
+        using var client = fromClickHouse ? new ClickHouseClient(clickhouse.Build(parse)) : null;
         AnalysisResult result;
         try
         {
-            result = Analysis.Run(sources, options);
+            // In ClickHouse the feature filter is SQL built from the same criteria as the predicate.
+            result = client is null ? Analysis.Run(sources, options) : ClickHouseAnalysis.Run(client, options, predicate.Filter);
         }
         catch (ArgumentException e)
         {
@@ -117,7 +141,18 @@ internal static class AnalyzeCommand
             CultureInfo.InvariantCulture,
             $"scanscope: {result.Counters.Records} records, {result.Used} packets used, {result.Features.Count} sources ({result.HeavyHitters.Count} heavy hitters), |O| = {tel.ActiveObservers} of {tel.Observers} observers, {tel.OutageMinutes} outage minutes"));
         var geo = new GeoOptions { AsnDatabase = parse.GetValue(geoAsn), CountryDatabase = parse.GetValue(geoCountry), DataDirectory = parse.GetValue(geoDir) };
-        AnalyzePipeline.Run(result, sources, predicate, dir, new PipelineSettings { Clustering = clustering.Build(parse, options.BinSeconds), Geo = geo, Report = !parse.GetValue(noReport) }, Console.Error);
+        var settings = new PipelineSettings { Clustering = clustering.Build(parse, options.BinSeconds), Geo = geo, Report = !parse.GetValue(noReport) };
+        if (client is null)
+        {
+            AnalyzePipeline.Run(result, clusterOf => AnalyzePipeline.CollectEvents(sources, predicate, result, clusterOf), dir, settings, Console.Error);
+        }
+        else
+        {
+            settings = settings with { ExportTable = (name, columns, rows) => ClickHouseResults.WriteTable(client, prefix + name, columns, rows) };
+            AnalyzePipeline.Run(result, clusterOf => ClickHouseAnalysis.Events(client, result, predicate.Filter, clusterOf.Keys), dir, settings, Console.Error);
+            Console.Error.WriteLine($"scanscope: wrote the result tables to {ClickHouseAnalysis.Describe(client)}'s database as {prefix}*");
+        }
+
         Console.Error.WriteLine($"scanscope: wrote {dir}{(parse.GetValue(noReport) ? string.Empty : $" (report: {Path.Combine(dir, "report.html")})")}");
         return 0;
     }

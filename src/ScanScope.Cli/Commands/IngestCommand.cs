@@ -20,22 +20,15 @@ internal static class IngestCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var store = new Option<string?>("--store") { Description = "packet store folder: Parquet partitioned by hour, with a manifest of ingested files" };
-        var clickhouse = new Option<string[]>("--clickhouse")
-        {
-            Description = $"ClickHouse HTTP URL (or ${ClickHouseOptions.UrlVariable}); repeat it to create the tables on every shard's server, the first one takes the inserts",
-        };
-        var user = new Option<string?>("--user") { Description = $"ClickHouse user (or ${ClickHouseOptions.UserVariable})" };
-        var password = new Option<string?>("--password") { Description = $"ClickHouse password (prefer ${ClickHouseOptions.PasswordVariable}: options show in ps)" };
-        var database = new Option<string>("--database") { Description = "ClickHouse database", DefaultValueFactory = _ => "default" };
-        var table = new Option<string>("--table") { Description = "ClickHouse MergeTree table of packets (on each shard)", DefaultValueFactory = _ => "packets" };
-        var cluster = new Option<string?>("--cluster") { Description = "ClickHouse cluster (remote_servers): insert through a Distributed table sharded by source" };
+        var clickhouse = new ClickHouseCliOptions("ClickHouse HTTP URL; repeat it to create the tables on every shard's server, the first one takes the inserts");
         var force = new Option<bool>("--force") { Description = "ingest files again even when the store has them, replacing their rows (packet store only)" };
         var allTcp = new Option<bool>("--all-tcp") { Description = "keep every TCP packet, not only SYN probes" };
 
         var command = new Command("ingest", "Store the parsed packets of captures in a Parquet packet store (--store) or ClickHouse (--clickhouse).")
         {
-            inputs, store, clickhouse, user, password, database, table, cluster, force, allTcp,
+            inputs, store, force, allTcp,
         };
+        clickhouse.AddTo(command);
         command.SetAction(parse =>
         {
             try
@@ -57,8 +50,8 @@ internal static class IngestCommand
             var files = ExpandInputs(parse.GetValue(inputs) ?? []);
             var filter = parse.GetValue(allTcp) ? StoredPackets.AllTcp : StoredPackets.Syn;
             var storeDir = parse.GetValue(store);
-            var urls = parse.GetValue(clickhouse) ?? [];
-            if (storeDir is null && urls.Length == 0 && Environment.GetEnvironmentVariable(ClickHouseOptions.UrlVariable) is null)
+            var urls = parse.GetValue(clickhouse.Urls) ?? [];
+            if (storeDir is null && !clickhouse.Given(parse))
             {
                 throw new UsageException("ingest needs --store DIR or --clickhouse URL");
             }
@@ -77,12 +70,7 @@ internal static class IngestCommand
                         throw new UsageException("--force works with --store only: ClickHouse rows cannot be replaced per file; drop the tables to ingest again");
                     }
 
-                    var options = ClickHouseOptions.FromEnvironment(urls.FirstOrDefault(), parse.GetValue(user), parse.GetValue(password)) with
-                    {
-                        Database = parse.GetValue(database)!,
-                        Table = parse.GetValue(table)!,
-                        Cluster = parse.GetValue(cluster),
-                    };
+                    var options = clickhouse.Build(parse);
                     IngestToClickHouse(files, options, urls.Skip(1), filter);
                 }
             }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using ScanScope.Packets;
 using ScanScope.Storage.Packets;
+using ScanScope.Telescope;
 
 namespace ScanScope.Storage.ClickHouse;
 
@@ -18,6 +20,15 @@ public sealed record FeatureQuery
     /// <summary>Which packets count: SYN probes (default) or every TCP packet.</summary>
     public StoredPackets Filter { get; init; } = StoredPackets.Syn;
 
+    /// <summary>Only packets to this space (the telescope); null: every destination.</summary>
+    public TelescopeSpace? Telescope { get; init; }
+
+    /// <summary>Only packets with these toolchain tags (<c>--tool</c>); null: every tag.</summary>
+    public ToolchainSet? Tools { get; init; }
+
+    /// <summary>Only packets to these destination ports (<c>--ports</c>); null: every port.</summary>
+    public PortSet? Ports { get; init; }
+
     /// <summary>
     /// Let each shard finish its own sources (<c>distributed_group_by_no_merge=1</c>) instead of
     /// merging every shard's distinct-count states on the server the client talks to. Correct
@@ -30,7 +41,8 @@ public sealed record FeatureQuery
 /// <summary>
 /// One source's features as ClickHouse computed them (definitions in <c>Queries.sql</c>,
 /// <c>source_features</c>, and <c>design.md</c>). Times are seconds; bin numbers are kept so a
-/// caller can check or recompute the time features.
+/// caller can check or recompute the time features. <see cref="ToolMask"/> has bit t set when a
+/// packet had toolchain tag t (<see cref="Toolchain"/>).
 /// </summary>
 public sealed record SourceFeatureRow(
     uint Src,
@@ -44,7 +56,10 @@ public sealed record SourceFeatureRow(
     long LastSeenNs,
     long FirstBin,
     long LastBin,
-    long ActiveBins);
+    long ActiveBins,
+    byte TtlMin,
+    byte TtlMax,
+    uint ToolMask);
 
 /// <summary>The feature table: the window used and one row per source, ordered by source address.</summary>
 public sealed record FeatureResult(long WindowStartNs, int BinSeconds, IReadOnlyList<SourceFeatureRow> Sources);
@@ -69,7 +84,7 @@ public static class ClickHouseFeatures
         var names = client.Options.Names();
         names["bin_ns"] = binNs;
         names["bin_seconds"] = (long)query.BinSeconds;
-        (names["flag_mask"], names["flag_value"]) = query.Filter == StoredPackets.Syn ? ((byte)0x12, (byte)0x02) : ((byte)0, (byte)0);
+        names["where"] = ClickHouseConditions.Packets(query.Filter, query.Telescope, query.Tools, query.Ports);
 
         var windowStart = query.WindowStartNs;
         if (windowStart is null)
@@ -106,9 +121,9 @@ public static class ClickHouseFeatures
     private static SourceFeatureRow Parse(string line)
     {
         var f = line.Split('\t');
-        if (f.Length != 12)
+        if (f.Length != 15)
         {
-            throw new StorageException($"ClickHouse source_features returned {f.Length} columns, expected 12: '{line}'");
+            throw new StorageException($"ClickHouse source_features returned {f.Length} columns, expected 15: '{line}'");
         }
 
         var c = CultureInfo.InvariantCulture;
@@ -124,6 +139,86 @@ public static class ClickHouseFeatures
             ActiveBins: long.Parse(f[8], c),
             Period: double.Parse(f[9], c),
             Start: double.Parse(f[10], c),
-            Activity: double.Parse(f[11], c));
+            Activity: double.Parse(f[11], c),
+            TtlMin: byte.Parse(f[12], c),
+            TtlMax: byte.Parse(f[13], c),
+            ToolMask: uint.Parse(f[14], c));
+    }
+}
+
+/// <summary>The <c>WHERE</c> conditions of the queries, from the analysis' packet selection.</summary>
+public static class ClickHouseConditions
+{
+    /// <summary>
+    /// Packets with the given flags (SYN probes or every TCP packet), to the telescope space, with
+    /// the toolchain tags and destination ports; null criteria are left out.
+    /// </summary>
+    public static SqlCondition Packets(StoredPackets flags, TelescopeSpace? telescope = null, ToolchainSet? tools = null, PortSet? ports = null, long? fromNs = null, long? toNs = null)
+    {
+        var where = SqlCondition.All;
+        if (flags == StoredPackets.Syn)
+        {
+            where = where.And("cond_flags", new Dictionary<string, object> { ["flag_mask"] = (byte)0x12, ["flag_value"] = (byte)0x02 });
+        }
+
+        if (fromNs is not null || toNs is not null)
+        {
+            where = where.And("cond_window", new Dictionary<string, object> { ["from_ns"] = fromNs ?? long.MinValue, ["to_ns"] = toNs ?? long.MaxValue });
+        }
+
+        if (telescope is not null)
+        {
+            where = where.And("cond_destinations", new Dictionary<string, object>
+            {
+                ["dst_lo"] = telescope.Blocks.Select(b => b.First).ToArray(),
+                ["dst_hi"] = telescope.Blocks.Select(b => b.Last).ToArray(),
+            });
+        }
+
+        if (tools is { } t)
+        {
+            where = where.And("cond_tools", new Dictionary<string, object> { ["tool_mask"] = (ulong)t.Mask });
+        }
+
+        if (ports is not null)
+        {
+            var (lo, hi) = Ranges(ports);
+            where = where.And("cond_ports", new Dictionary<string, object> { ["port_lo"] = lo, ["port_hi"] = hi });
+        }
+
+        return where;
+    }
+
+    /// <summary>The same selection, restricted to <paramref name="sources"/> (not empty).</summary>
+    public static SqlCondition WithSources(SqlCondition where, uint[] sources)
+    {
+        ArgumentNullException.ThrowIfNull(where);
+        return where.And("cond_sources", new Dictionary<string, object> { ["sources"] = sources });
+    }
+
+    private static (ushort[] Lo, ushort[] Hi) Ranges(PortSet ports)
+    {
+        var lo = new List<ushort>();
+        var hi = new List<ushort>();
+        for (var p = 0; p <= ushort.MaxValue; p++)
+        {
+            if (!ports.Contains((ushort)p))
+            {
+                continue;
+            }
+
+            if (hi.Count > 0 && hi[^1] == p - 1)
+            {
+                hi[^1] = (ushort)p;
+            }
+            else
+            {
+                lo.Add((ushort)p);
+                hi.Add((ushort)p);
+            }
+        }
+
+        // An empty set selects nothing: a range no port is in.
+        return lo.Count == 0 ? ([1], [0]) : ([.. lo], [.. hi]);
     }
 }

@@ -24,8 +24,10 @@ public static partial class ClickHouseSql
     /// The statement <paramref name="name"/> with every placeholder replaced. Values must be
     /// <see cref="long"/>/<see cref="ulong"/>/<see cref="int"/>/<see cref="byte"/> for number types
     /// (range-checked against the placeholder type), a plain identifier string for
-    /// <c>Identifier</c>, and a list of <see cref="ColumnSpec"/> for <c>ColumnList</c> (a
-    /// ScanScope extension for result tables); anything else, or a placeholder without a value, throws.
+    /// <c>Identifier</c>, a <see cref="uint"/>, <see cref="ushort"/> or <see cref="ulong"/> array for
+    /// <c>Array(UInt32)</c>, <c>Array(UInt16)</c> or <c>Array(UInt64)</c>, a <see cref="SqlCondition"/> for <c>Condition</c>, and a list of
+    /// <see cref="ColumnSpec"/> for <c>ColumnList</c> (the last two are ScanScope extensions); anything
+    /// else, or a placeholder without a value, throws.
     /// </summary>
     public static string Render(string name, IReadOnlyDictionary<string, object> values)
     {
@@ -45,6 +47,10 @@ public static partial class ClickHouseSql
                 "Int64" when ToInteger(value) is { } v && v >= long.MinValue && v <= long.MaxValue => ((long)v).ToString(CultureInfo.InvariantCulture),
                 "UInt64" when ToInteger(value) is { } v && v >= 0 && v <= ulong.MaxValue => ((ulong)v).ToString(CultureInfo.InvariantCulture),
                 "UInt8" when ToInteger(value) is { } v && v >= 0 && v <= byte.MaxValue => ((byte)v).ToString(CultureInfo.InvariantCulture),
+                "Array(UInt32)" when value is uint[] { Length: > 0 } a => "[" + string.Join(',', a.Select(x => x.ToString(CultureInfo.InvariantCulture))) + "]",
+                "Array(UInt16)" when value is ushort[] { Length: > 0 } a => "[" + string.Join(',', a.Select(x => x.ToString(CultureInfo.InvariantCulture))) + "]",
+                "Array(UInt64)" when value is ulong[] { Length: > 0 } a => "[" + string.Join(',', a.Select(x => "toUInt64(" + x.ToString(CultureInfo.InvariantCulture) + ")")) + "]",
+                "Condition" when value is SqlCondition c => c.ToString(),
                 "ColumnList" when value is IReadOnlyList<ColumnSpec> { Count: > 0 } columns => ColumnList(columns),
                 _ => throw new ArgumentException($"statement {name}: placeholder {{{key}:{type}}} cannot take a {value.GetType().Name} value '{value}'", nameof(values)),
             };
@@ -73,7 +79,7 @@ public static partial class ClickHouseSql
         _ => null,
     };
 
-    [GeneratedRegex(@"\{([a-z_][a-z0-9_]*):([A-Za-z0-9]+)\}")]
+    [GeneratedRegex(@"\{([a-z_][a-z0-9_]*):([A-Za-z0-9()]+)\}")]
     private static partial Regex Placeholder();
 
     private static Dictionary<string, string> Load()
@@ -110,4 +116,33 @@ public static partial class ClickHouseSql
         Finish();
         return statements;
     }
+}
+
+/// <summary>
+/// A <c>WHERE</c> condition made only of the <c>cond_*</c> statements of <c>Queries.sql</c>, each
+/// rendered from typed values, joined with AND. Immutable: <see cref="And"/> returns a new one.
+/// </summary>
+public sealed class SqlCondition
+{
+    private readonly string[] _parts;
+
+    private SqlCondition(string[] parts) => _parts = parts;
+
+    /// <summary>The condition that keeps every row.</summary>
+    public static SqlCondition All { get; } = new([]);
+
+    /// <summary>This condition and the <c>cond_*</c> statement <paramref name="fragment"/> filled from <paramref name="values"/>.</summary>
+    public SqlCondition And(string fragment, IReadOnlyDictionary<string, object> values)
+    {
+        ArgumentNullException.ThrowIfNull(fragment);
+        if (!fragment.StartsWith("cond_", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{fragment} is not a condition (cond_*) of Queries.sql", nameof(fragment));
+        }
+
+        return new([.. _parts, "(" + ClickHouseSql.Render(fragment, values) + ")"]);
+    }
+
+    /// <summary>The SQL text (<c>1</c> when there is no part).</summary>
+    public override string ToString() => _parts.Length == 0 ? "1" : string.Join(" AND ", _parts);
 }

@@ -5,7 +5,9 @@
 -- could take them as HTTP parameters; the Debian 18.16 server cannot, so ClickHouseSql fills
 -- them in itself, and only from typed values: Int64/UInt64/UInt8 placeholders from C# integers
 -- (formatted as digits), Identifier placeholders from names matching [A-Za-z_][A-Za-z0-9_]*
--- (then back-quoted). No string a user types is ever pasted into this SQL.
+-- (then back-quoted), Array(UInt16)/Array(UInt32) from C# arrays of those types, Condition from
+-- the cond_* blocks below joined with AND (SqlCondition). No string a user types is ever pasted
+-- into this SQL.
 --
 -- Timestamps are Int64 nanoseconds since the Unix epoch (DateTime64 does not exist in 18.16).
 
@@ -78,18 +80,45 @@ INSERT INTO {database:Identifier}.{target:Identifier}
 (ts_ns, src, dst, sport, dport, ip_id, ttl, ip_len, flags, seq, ack, window, options, mss, wscale, payload_len, tool)
 FORMAT RowBinary
 
+-- Conditions: the packet selections the queries below combine in their {where:Condition}
+-- (ClickHouseConditions builds them from the analysis' filter; unused ones cost nothing).
+
+-- name: cond_flags
+-- SYN without ACK is mask 0x12, value 0x02 (PacketRecord.IsSyn); every TCP packet is 0, 0.
+bitAnd(flags, {flag_mask:UInt8}) = {flag_value:UInt8}
+
+-- name: cond_window
+-- The analysis window [from, to), nanoseconds since the epoch.
+ts_ns >= {from_ns:Int64} AND ts_ns < {to_ns:Int64}
+
+-- name: cond_destinations
+-- Destinations inside the telescope: address ranges [lo, hi], one per prefix.
+arrayExists((lo, hi) -> dst >= lo AND dst <= hi, {dst_lo:Array(UInt32)}, {dst_hi:Array(UInt32)})
+
+-- name: cond_tools
+-- The packet's toolchain tag (Toolchain, 0-31) is in a set given as a bit mask.
+bitAnd(bitShiftRight({tool_mask:UInt64}, tool), 1) = 1
+
+-- name: cond_ports
+-- Destination ports inside ranges [lo, hi].
+arrayExists((lo, hi) -> dport >= lo AND dport <= hi, {port_lo:Array(UInt16)}, {port_hi:Array(UInt16)})
+
+-- name: cond_sources
+-- Sources in a list (the members of clusters, for the confirmation's second pass).
+src IN (SELECT arrayJoin({sources:Array(UInt32)}))
+
 -- name: window_start
--- The default window start: the start of the bin holding the earliest packet that passes the
--- filter, floor(min_ts / b) * b, and the number of such packets (0: no window at all).
+-- The default window start: the start of the bin holding the earliest selected packet,
+-- floor(min_ts / b) * b, and the number of such packets (0: no window at all).
 SELECT
     intDiv(min(ts_ns), {bin_ns:Int64}) * {bin_ns:Int64} AS window_start_ns,
     count() AS packets
 FROM {database:Identifier}.{target:Identifier}
-WHERE bitAnd(flags, {flag_mask:UInt8}) = {flag_value:UInt8} AND ts_ns >= 0
+WHERE {where:Condition} AND ts_ns >= 0
 
 -- name: source_features
--- One row per source over the packets that pass the filter inside [window_start, window_end),
--- with bins of width b = bin_seconds (bin_ns = b in nanoseconds):
+-- One row per source over the selected packets (the feature filter inside [window_start,
+-- window_end)), with bins of width b = bin_seconds (bin_ns = b in nanoseconds):
 --   bin          = floor((ts - window_start) / b)            (ts >= window_start, so intDiv is floor)
 --   destinations = number of unique destination addresses
 --   ports        = number of unique destination ports
@@ -97,7 +126,8 @@ WHERE bitAnd(flags, {flag_mask:UInt8}) = {flag_value:UInt8} AND ts_ns >= 0
 --                = (last_bin - first_bin) * b / (active_bins - 1), and b when one bin is active
 --   start        = first_bin * b, seconds since the window start
 --   activity     = active_bins * b
--- plus packets, first and last seen (ns) and the bin numbers the three time features come from.
+-- plus packets, first and last seen (ns), the bin numbers the three time features come from,
+-- the smallest and largest TTL and the toolchain tags seen as a bit mask (bit t = Toolchain t).
 -- Exact counts (uniqExact), never estimates, so results equal the in-process features.
 SELECT
     src,
@@ -113,17 +143,100 @@ SELECT
        toFloat64({bin_seconds:Int64}),
        toFloat64((last_bin - first_bin) * {bin_seconds:Int64}) / toFloat64(active_bins - 1)) AS period,
     toFloat64(first_bin * {bin_seconds:Int64}) AS start,
-    toFloat64(active_bins * {bin_seconds:Int64}) AS activity
+    toFloat64(active_bins * {bin_seconds:Int64}) AS activity,
+    min(ttl) AS ttl_min,
+    max(ttl) AS ttl_max,
+    groupBitOr(bitShiftLeft(toUInt32(1), tool)) AS tool_mask
 FROM
 (
-    SELECT src, dst, dport, ts_ns, intDiv(ts_ns - {window_start_ns:Int64}, {bin_ns:Int64}) AS bin
+    SELECT src, dst, dport, ts_ns, ttl, tool, intDiv(ts_ns - {window_start_ns:Int64}, {bin_ns:Int64}) AS bin
     FROM {database:Identifier}.{target:Identifier}
-    WHERE bitAnd(flags, {flag_mask:UInt8}) = {flag_value:UInt8}
+    WHERE {where:Condition}
       AND ts_ns >= {window_start_ns:Int64}
       AND ts_ns < {window_end_ns:Int64}
 )
 GROUP BY src
 ORDER BY src
+
+-- name: source_ports
+-- Per source, the port_limit smallest destination ports it used and the unique destinations of
+-- each (features.csv's ports_list and port_destinations), over the same packets as source_features.
+SELECT
+    src,
+    arrayMap(x -> tupleElement(x, 1), kept) AS ports,
+    arrayMap(x -> tupleElement(x, 2), kept) AS destinations
+FROM
+(
+    SELECT src, arraySlice(arraySort(groupArray((dport, destinations))), 1, {port_limit:UInt64}) AS kept
+    FROM
+    (
+        SELECT src, dport, uniqExact(dst) AS destinations
+        FROM {database:Identifier}.{target:Identifier}
+        WHERE {where:Condition}
+        GROUP BY src, dport
+    )
+    GROUP BY src
+)
+
+-- name: telescope_span
+-- The packets to the telescope (every stored packet in the window and the telescope, before the
+-- feature filter): how many, the first and last time, and how many observers received them.
+SELECT count(), min(ts_ns), max(ts_ns), uniqExact(dst)
+FROM {database:Identifier}.{target:Identifier}
+WHERE {where:Condition}
+
+-- name: telescope_blocks
+-- The /24 networks that received anything: the space inferred when none is given.
+SELECT DISTINCT bitAnd(dst, 4294967040)
+FROM {database:Identifier}.{target:Identifier}
+WHERE {where:Condition}
+
+-- name: telescope_minutes
+-- Packets per minute (minutes since the epoch): the outages and the uptime denominator.
+SELECT intDiv(ts_ns, 60000000000) AS minute, count()
+FROM {database:Identifier}.{target:Identifier}
+WHERE {where:Condition}
+GROUP BY minute
+
+-- name: telescope_observers
+-- Per observer: the uptime periods of period_minutes minutes, counted from first_minute, in which
+-- it received anything before end_minute. The periods are gathered as 64-bit masks per observer
+-- and block of 64 periods (groupBitOr), which merge across shards as cheaply as they fold: 8
+-- bytes per observer and block at the initiator instead of a hash-set entry per observer and
+-- period (a /8 telescope has 1.7 * 10^7 observers and 1440 periods a day; the data is sharded by
+-- source, so every observer's state meets on the initiator). length(bitmaskToArray(x)) counts
+-- the bits (18.16 has no bitCount). Only informative periods count (TelescopeModel.InformativePeriods):
+-- informative holds one mask per block, and a block past its end reads as 0.
+SELECT dst, sum(length(bitmaskToArray(bitAnd(bits, arrayElement({informative:Array(UInt64)}, toUInt64(block) + 1))))) AS periods
+FROM
+(
+    SELECT
+        dst,
+        intDiv(period, 64) AS block,
+        groupBitOrIf(bitShiftLeft(toUInt64(1), toUInt8(period % 64)), minute >= {first_minute:Int64} AND minute < {end_minute:Int64}) AS bits
+    FROM
+    (
+        SELECT dst, intDiv(ts_ns, 60000000000) AS minute, intDiv(greatest(minute - {first_minute:Int64}, 0), {period_minutes:Int64}) AS period
+        FROM {database:Identifier}.{target:Identifier}
+        WHERE {where:Condition}
+    )
+    GROUP BY dst, block
+)
+GROUP BY dst
+
+-- name: telescope_observer_days
+-- Per observer: the UTC days (days since the epoch) on which it received anything (figure 4.1).
+SELECT dst, arraySort(groupUniqArray(intDiv(ts_ns, 86400000000000))) AS days
+FROM {database:Identifier}.{target:Identifier}
+WHERE {where:Condition}
+GROUP BY dst
+
+-- name: source_events
+-- The selected probes of the sources in cond_sources: time, destination and port, for the scans
+-- and the confirmation of each cluster.
+SELECT src, ts_ns, dst, dport
+FROM {database:Identifier}.{target:Identifier}
+WHERE {where:Condition}
 
 -- name: create_result_table
 -- A result table (features, clusters, ...) written back by analyze. It is filled under a

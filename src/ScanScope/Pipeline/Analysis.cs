@@ -61,20 +61,9 @@ public static class Analysis
         timings.Add(new StageTiming("read_and_fold", clock.Elapsed.TotalSeconds));
         timings.Add(new StageTiming("merge", Stopwatch.GetElapsedTime(0, mergeTicks).TotalSeconds));
 
-        var binNs = options.BinSeconds * NsPerSecond;
-        var origin = options.From is { } from ? from.ToUnixTimeMilliseconds() * 1_000_000L : 0L;
+        var origin = Origin(options);
         var tel = total.Telescope;
-        long windowStart, windowEnd;
-        if (tel.Packets == 0)
-        {
-            windowStart = origin;
-            windowEnd = options.To is { } t0 ? t0.ToUnixTimeMilliseconds() * 1_000_000L : origin;
-        }
-        else
-        {
-            windowStart = options.From is null ? origin + ((tel.FirstNs - origin) / binNs * binNs) : origin;
-            windowEnd = options.To is { } to ? to.ToUnixTimeMilliseconds() * 1_000_000L : origin + (((tel.LastNs - origin) / binNs) + 1) * binNs;
-        }
+        var (windowStart, windowEnd) = Window(tel.Packets, tel.FirstNs, tel.LastNs, options);
 
         clock.Restart();
         var telescope = TelescopeModel.Build(tel, options.Telescope, windowStart, windowEnd, options.UptimeThreshold, options.UptimePeriodMinutes);
@@ -105,6 +94,33 @@ public static class Analysis
             Timings = timings,
             Warnings = Warnings(total, options),
         };
+    }
+
+    /// <summary>
+    /// The analysis window from the span of the packets to the telescope: from the given start, or
+    /// the start of the bin (counted from the Unix epoch) of the first packet; to the given end, or
+    /// the end of the last packet's bin. Every engine that counts packets uses this.
+    /// </summary>
+    public static (long StartNs, long EndNs) Window(long packets, long firstNs, long lastNs, AnalysisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var binNs = options.BinSeconds * NsPerSecond;
+        var origin = Origin(options);
+        if (packets == 0)
+        {
+            return (origin, options.To is { } t0 ? t0.ToUnixTimeMilliseconds() * 1_000_000L : origin);
+        }
+
+        var start = options.From is null ? origin + ((firstNs - origin) / binNs * binNs) : origin;
+        var end = options.To is { } to ? to.ToUnixTimeMilliseconds() * 1_000_000L : origin + ((((lastNs - origin) / binNs) + 1) * binNs);
+        return (start, end);
+    }
+
+    /// <summary>Where bins are counted from: the given window start, else the Unix epoch.</summary>
+    public static long Origin(AnalysisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.From is { } from ? from.ToUnixTimeMilliseconds() * 1_000_000L : 0L;
     }
 
     private static AnalysisPartial Fold(PacketSource input, AnalysisOptions options, ProgressCounter progress, CancellationToken cancellation)

@@ -13,7 +13,7 @@ namespace ScanScope.Telescope;
 /// all month. Exact sets make the merge independent of how the input is split; a running count
 /// would double-count a minute that two files share.
 /// </remarks>
-public sealed class TelescopeAccumulator
+public sealed class TelescopeAccumulator : ITelescopeCounts
 {
     private Dictionary<uint, CompactSet> _observers = [];
     private SlabStore _store = new();
@@ -104,6 +104,53 @@ public sealed class TelescopeAccumulator
         other._store = new();
         other._minutePackets = [];
         other.Packets = 0;
+    }
+
+    /// <inheritdoc />
+    public TelescopeSpace InferSpace() => TelescopeSpace.Infer(_observers.Keys);
+
+    /// <inheritdoc />
+    public int ObserversIn(TelescopeSpace space)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        return _observers.Keys.Count(space.Contains);
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<ObserverActivity> Activity(TelescopeSpace space, uint firstMinute, uint endMinute, int periodMinutes, IReadOnlyList<bool> informative)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentNullException.ThrowIfNull(informative);
+        ArgumentOutOfRangeException.ThrowIfLessThan(periodMinutes, 1);
+        var days = new List<uint>();
+        foreach (var (address, minutes) in _observers)
+        {
+            if (!space.Contains(address))
+            {
+                continue;
+            }
+
+            days.Clear();
+            var lastPeriod = uint.MaxValue;
+            var periods = 0;
+            foreach (var m in minutes.Values(_store))
+            {
+                // Minutes come in ascending order, so a new period is a change of period number.
+                if (m >= firstMinute && m < endMinute && (m - firstMinute) / (uint)periodMinutes is var period && period != lastPeriod)
+                {
+                    periods += period < informative.Count && informative[(int)period] ? 1 : 0;
+                    lastPeriod = period;
+                }
+
+                var day = m / 1440;
+                if (days.Count == 0 || days[^1] != day)
+                {
+                    days.Add(day);
+                }
+            }
+
+            yield return new ObserverActivity(address, periods, days.ToArray());
+        }
     }
 
     /// <summary>Rough bytes held, for the memory benchmark.</summary>

@@ -89,24 +89,25 @@ public sealed class TelescopeModel
         return EffectivePeriods <= 0 ? 0 : Math.Min(1.0, _activeMinutes.GetValueOrDefault(observer) / (double)EffectivePeriods);
     }
 
-    /// <summary>Builds the model from the folded packets.</summary>
-    /// <param name="accumulator">Every TCP packet to the telescope in the window.</param>
+    /// <summary>Builds the model from the packets to the telescope, counted in process or by a database.</summary>
+    /// <param name="counts">Every TCP packet to the telescope in the window (a <see cref="TelescopeAccumulator"/>, or another engine's counts).</param>
     /// <param name="space">The observed space, or null to infer it (<see cref="TelescopeSpace.Infer"/>).</param>
     /// <param name="windowStartNs">Window start.</param>
     /// <param name="windowEndNs">Window end, exclusive.</param>
     /// <param name="threshold">Uptime at or above which an observer is active.</param>
-    public static TelescopeModel Build(TelescopeAccumulator accumulator, TelescopeSpace? space, long windowStartNs, long windowEndNs, double threshold, int? periodMinutes = 1)
+    /// <param name="periodMinutes">Minutes per uptime period; null chooses it (<see cref="ChoosePeriod"/>).</param>
+    public static TelescopeModel Build(ITelescopeCounts counts, TelescopeSpace? space, long windowStartNs, long windowEndNs, double threshold, int? periodMinutes = 1)
     {
-        ArgumentNullException.ThrowIfNull(accumulator);
-        space ??= TelescopeSpace.Infer(accumulator.Observers.Keys);
+        ArgumentNullException.ThrowIfNull(counts);
+        space ??= counts.InferSpace();
         var firstMinute = TelescopeAccumulator.MinuteOf(windowStartNs);
         var endMinute = windowEndNs > windowStartNs ? (uint)((windowEndNs + 59_999_999_999L) / 60_000_000_000L) : firstMinute;
-        var active = new Dictionary<uint, int>(accumulator.Observers.Count);
+        var active = new Dictionary<uint, int>();
         var model = new TelescopeModel(space, windowStartNs, windowEndNs, threshold, active);
         model.WindowMinutes = (int)(endMinute - firstMinute);
 
         var outages = new List<Outage>();
-        var minutePackets = accumulator.MinutePackets;
+        var minutePackets = counts.MinutePackets;
         for (var m = firstMinute; m < endMinute; m++)
         {
             if (minutePackets.ContainsKey(m))
@@ -129,48 +130,28 @@ public sealed class TelescopeModel
 
         // Uptime is counted in periods of k minutes: k = 1 is the thesis; null picks k from the traffic
         // (see ChoosePeriod). A period in which the whole telescope received nothing is an outage period.
-        var k = periodMinutes ?? ChoosePeriod(accumulator, space, model.WindowMinutes);
+        var k = periodMinutes ?? ChoosePeriod(counts, space, model.WindowMinutes);
         if (k < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(periodMinutes), k, "the uptime period must be at least one minute");
         }
 
         model.UptimePeriodMinutes = k;
-        var informative = InformativePeriods(minutePackets, accumulator.Observers.Keys.Count(space.Contains), firstMinute, endMinute, k);
+        var informative = InformativePeriods(minutePackets, counts.ObserversIn(space), firstMinute, endMinute, k);
         var effective = informative.Count(i => i);
         model.EffectivePeriods = effective;
         var days = new Dictionary<(uint Day, uint Subnet), int>();
         var perSubnet = new Dictionary<TelescopeBlock, int>();
         var classCounts = new int[ClassEdges.Length];
         var classMinutes = new long[ClassEdges.Length]; // integer sums keep the means independent of iteration order
-        foreach (var (address, minutes) in accumulator.Observers)
+        foreach (var (address, periods, observerDays) in counts.Activity(space, firstMinute, endMinute, k, informative))
         {
-            if (!space.Contains(address))
-            {
-                continue;
-            }
-
             var subnet = address & 0xFFFF0000u;
             var key = new TelescopeBlock(subnet, 16);
             perSubnet[key] = perSubnet.GetValueOrDefault(key) + 1;
-            var lastDay = uint.MaxValue;
-            var lastPeriod = uint.MaxValue;
-            var periods = 0;
-            foreach (var m in minutes.Values(accumulator.Store))
+            foreach (var day in observerDays)
             {
-                var period = m < firstMinute ? uint.MaxValue - 1 : (m - firstMinute) / (uint)k;
-                if (period != lastPeriod && m >= firstMinute && m < endMinute)
-                {
-                    periods += informative[period] ? 1 : 0;
-                    lastPeriod = period;
-                }
-
-                var day = m / 1440;
-                if (day != lastDay)
-                {
-                    days[(day, subnet)] = days.GetValueOrDefault((day, subnet)) + 1;
-                    lastDay = day;
-                }
+                days[(day, subnet)] = days.GetValueOrDefault((day, subnet)) + 1;
             }
 
             active[address] = periods;
@@ -246,17 +227,17 @@ public sealed class TelescopeModel
     /// gets one minute; a telescope a thousand times sparser gets periods of hours, where one-minute
     /// uptime would call every observer dark.
     /// </summary>
-    public static int ChoosePeriod(TelescopeAccumulator accumulator, TelescopeSpace space, int windowMinutes)
+    public static int ChoosePeriod(ITelescopeCounts counts, TelescopeSpace space, int windowMinutes)
     {
-        ArgumentNullException.ThrowIfNull(accumulator);
+        ArgumentNullException.ThrowIfNull(counts);
         ArgumentNullException.ThrowIfNull(space);
         long packets = 0;
-        foreach (var n in accumulator.MinutePackets.Values)
+        foreach (var n in counts.MinutePackets.Values)
         {
             packets += n;
         }
 
-        var observers = accumulator.Observers.Keys.Count(space.Contains);
+        var observers = counts.ObserversIn(space);
         if (packets == 0 || observers == 0 || windowMinutes <= 0)
         {
             return 1;

@@ -124,6 +124,78 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
     }
 
     [Fact]
+    public void AnalyzeVerb_OnTheCluster_GivesTheInProcessFeaturesAndClusters_AndWritesTheTablesBack()
+    {
+        SkipWithoutServer();
+        // Given the small simulated week, in a capture and ingested whole (--all-tcp: the telescope
+        // model counts every TCP packet) into the two-shard cluster.
+        var scenario = Path.Combine(_folder, "scenario");
+        ScanScope.Simulation.ScenarioSimulator.Run(ScanScope.Simulation.ScenarioProfiles.Get("small", seed: 1), scenario);
+        var capture = Path.Combine(scenario, "capture.pcap");
+        string[] connection = ["--clickhouse", cluster.Urls[0].ToString(), "--cluster", ClickHouseClusterFixture.ClusterName, "--table", "an", "--user", ClickHouseClusterFixture.User];
+        Environment.SetEnvironmentVariable(ClickHouseOptions.PasswordVariable, ClickHouseClusterFixture.Password);
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["ingest", capture, .. connection, "--clickhouse", cluster.Urls[1].ToString(), "--all-tcp"]));
+        var local = Path.Combine(_folder, "local");
+        var remote = Path.Combine(_folder, "remote");
+        string[] common = ["--no-report", "--uptime-threshold", "0.5"];
+
+        // When analyze runs in process on the capture and in ClickHouse on the stored packets.
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", capture, "--out", local, .. common]));
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", .. connection, "--out", remote, "--result-prefix", "an_", .. common]));
+
+        // Then the features, clusters, daily observers and |O| are the same, row for row.
+        foreach (var file in new[] { "features.csv", "clusters.csv", "telescope_daily.csv", "cluster_summary.csv" })
+        {
+            Assert.Equal(File.ReadAllLines(Path.Combine(local, file)), File.ReadAllLines(Path.Combine(remote, file)));
+        }
+
+        var clusters = File.ReadAllLines(Path.Combine(remote, "clusters.csv")).Skip(1).Select(l => int.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(clusters.Where(c => c >= 0).Distinct().Count() >= 2, "the capture should give several clusters");
+        Assert.Equal(ActiveObservers(local), ActiveObservers(remote));
+        Assert.True(ActiveObservers(remote) > 0);
+
+        // And the result tables are in ClickHouse with one row per CSV row; a second run replaces them.
+        using var client = new ClickHouseClient(cluster.Options(0, "an"));
+        foreach (var table in new[] { "features", "clusters", "cluster_summary", "scans" })
+        {
+            Assert.Equal(File.ReadAllLines(Path.Combine(remote, table + ".csv")).Length - 1, Count(client, "an_" + table));
+        }
+
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", .. connection, "--out", remote, "--result-prefix", "an_", .. common]));
+        Assert.Equal(clusters.Count, Count(client, "an_clusters"));
+        Assert.Equal(clusters.Count(c => c >= 0), Count(client, "an_clusters WHERE cluster_id >= 0"));
+    }
+
+    [Theory]
+    [InlineData("capture too")]
+    [InlineData("bad prefix")]
+    [InlineData("two servers")]
+    public void AnalyzeVerb_ConflictingOrBadClickHouseOptions_AreRefusedBeforeAnyWork(string what)
+    {
+        SkipWithoutServer();
+        var capture = WriteCapture("refuse.pcap", MakePackets(seed: 5, sources: 30));
+        var nodes = CreateTables("refuse_" + what.Replace(' ', '_'));
+        ClickHouseStore.Ingest(nodes[0], capture, StoredPackets.AllTcp);
+        Environment.SetEnvironmentVariable(ClickHouseOptions.PasswordVariable, ClickHouseClusterFixture.Password);
+        string[] connection = ["--clickhouse", cluster.Urls[0].ToString(), "--cluster", ClickHouseClusterFixture.ClusterName, "--table", nodes[0].Options.Table, "--user", ClickHouseClusterFixture.User];
+        string[] bad = what switch
+        {
+            "capture too" => [capture],
+            "bad prefix" => ["--result-prefix", "x-y"],
+            _ => ["--clickhouse", cluster.Urls[1].ToString()],
+        };
+        var output = Path.Combine(_folder, "refused");
+
+        var refused = ScanScope.Cli.Cli.Run(["analyze", .. connection, .. bad, "--out", output, "--no-report"]);
+        var folderAfterRefusal = Directory.Exists(output);
+        var accepted = ScanScope.Cli.Cli.Run(["analyze", .. connection, "--out", output, "--no-report"]);
+
+        Assert.Equal(2, refused);
+        Assert.False(folderAfterRefusal);
+        Assert.Equal(0, accepted);
+    }
+
+    [Fact]
     public void WrongPassword_IsOneLineError()
     {
         SkipWithoutServer();
@@ -166,6 +238,9 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
         ClickHouseStore.CreateTables(nodes);
         return nodes;
     }
+
+    private static int ActiveObservers(string dir) =>
+        System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json"))).RootElement.GetProperty("telescope").GetProperty("active_observers").GetInt32();
 
     private static long Count(ClickHouseClient client, string table) =>
         long.Parse(client.Execute($"SELECT count() FROM {table}").Trim(), System.Globalization.CultureInfo.InvariantCulture);

@@ -41,7 +41,10 @@ internal static class ReferenceFeatures
                     LastSeenNs: g.Max(p => p.TimestampNs),
                     FirstBin: first,
                     LastBin: last,
-                    ActiveBins: bins.Count);
+                    ActiveBins: bins.Count,
+                    TtlMin: g.Min(p => p.Ttl),
+                    TtlMax: g.Max(p => p.Ttl),
+                    ToolMask: g.Aggregate(0u, (mask, p) => mask | (1u << (int)p.Tool)));
             })
             .ToList();
         return new FeatureResult(start, binSeconds, rows);

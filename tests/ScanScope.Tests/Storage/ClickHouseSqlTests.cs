@@ -1,6 +1,9 @@
+using ScanScope.Packets;
 using ScanScope.Storage;
 using ScanScope.Storage.ClickHouse;
+using ScanScope.Storage.Packets;
 using ScanScope.Storage.Results;
+using ScanScope.Telescope;
 
 namespace ScanScope.Tests.Storage;
 
@@ -24,6 +27,20 @@ public sealed class ClickHouseSqlTests
         values["drop_table"] = "features";
         values["result_table"] = "features";
         values["columns"] = new ColumnSpec[] { new("src_ip", ColumnType.String), new("period", ColumnType.Double) };
+        values["where"] = ClickHouseConditions.Packets(StoredPackets.Syn);
+        values["from_ns"] = 0L;
+        values["to_ns"] = long.MaxValue;
+        values["dst_lo"] = new uint[] { 0x0A000000 };
+        values["dst_hi"] = new uint[] { 0x0AFFFFFF };
+        values["tool_mask"] = 2UL;
+        values["informative"] = new ulong[] { ulong.MaxValue, 5UL };
+        values["port_lo"] = new ushort[] { 80 };
+        values["port_hi"] = new ushort[] { 81 };
+        values["sources"] = new uint[] { 1, 2 };
+        values["port_limit"] = 32L;
+        values["first_minute"] = 100L;
+        values["end_minute"] = 200L;
+        values["period_minutes"] = 1L;
         return values;
     }
 
@@ -52,6 +69,39 @@ public sealed class ClickHouseSqlTests
         Assert.Contains("ts_ns < 9223372036854775807", sql, StringComparison.Ordinal);
         Assert.Contains("FROM `default`.`packets_all`", sql, StringComparison.Ordinal);
         Assert.Contains("bitAnd(flags, 18) = 2", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Conditions_AreTheNamedFragmentsFilledFromTypedValues()
+    {
+        var where = ClickHouseConditions.Packets(
+            StoredPackets.Syn, TelescopeSpace.Parse(["10.0.0.0/8", "44.1.0.0/16"]), ToolchainSet.Of(Toolchain.ZMap), PortSet.Parse("22,80-82"), 5, 9);
+
+        Assert.Equal(
+            "(bitAnd(flags, 18) = 2) AND (ts_ns >= 5 AND ts_ns < 9)"
+            + " AND (arrayExists((lo, hi) -> dst >= lo AND dst <= hi, [167772160,738263040], [184549375,738328575]))"
+            + " AND (bitAnd(bitShiftRight(2, tool), 1) = 1)"
+            + " AND (arrayExists((lo, hi) -> dport >= lo AND dport <= hi, [22,80], [22,82]))",
+            where.ToString());
+        Assert.Equal("1", ClickHouseConditions.Packets(StoredPackets.AllTcp).ToString());
+        Assert.Contains("src IN (SELECT arrayJoin([3,7]))", ClickHouseConditions.WithSources(where, [3, 7]).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConditionFromAStatementThatIsNotACondition_IsRefused()
+    {
+        Assert.Throws<ArgumentException>(() => SqlCondition.All.And("drop_table", AllValues()));
+    }
+
+    [Fact]
+    public void TextOrAnEmptyListWhereAnArrayBelongs_IsRefused()
+    {
+        var values = AllValues();
+        values["sources"] = "1) OR (1";
+        Assert.Throws<ArgumentException>(() => ClickHouseSql.Render("cond_sources", values));
+
+        values["sources"] = Array.Empty<uint>();
+        Assert.Throws<ArgumentException>(() => ClickHouseSql.Render("cond_sources", values));
     }
 
     [Fact]
@@ -89,7 +139,7 @@ public sealed class ClickHouseSqlTests
         var values = AllValues();
         values["flag_mask"] = 256L;
 
-        Assert.Throws<ArgumentException>(() => ClickHouseSql.Render("source_features", values));
+        Assert.Throws<ArgumentException>(() => ClickHouseSql.Render("cond_flags", values));
     }
 
     [Fact]
