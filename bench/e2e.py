@@ -27,7 +27,7 @@ from sklearn.metrics import adjusted_rand_score
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 SCANSCOPE = [os.path.join(ROOT, "scanscope"), "analyze"]
-THESIS = ["--tool", "zmap-classic", "--uptime-threshold", "0.000001", "--uptime-period", "1", "--no-report"]
+THESIS = ["--algorithm", "dbscan", "--tool", "zmap-classic", "--uptime-threshold", "0.000001", "--uptime-period", "1", "--no-report"]
 REFERENCE = ["/usr/bin/python3", os.path.join(ROOT, "bench", "reference", "thesis_pipeline.py")]
 
 
