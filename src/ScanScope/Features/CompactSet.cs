@@ -297,6 +297,23 @@ internal struct CompactSet
         }
     }
 
+    // The first index whose value is not below value (value is below the block's last). Branch free:
+    // destinations arrive in random order, and a mispredicted branch per halving of a binary search
+    // cost more than the search itself.
+    private static int LowerBound(ReadOnlySpan<uint> block, uint value)
+    {
+        var at = 0;
+        var n = block.Length;
+        while (n > 1)
+        {
+            var half = n >> 1;
+            at = block[at + half - 1] < value ? at + half : at;
+            n -= half;
+        }
+
+        return at;
+    }
+
     private bool AddToBlock(uint value, SlabStore store)
     {
         var n = _count;
@@ -313,13 +330,11 @@ internal struct CompactSet
         }
         else
         {
-            at = block.BinarySearch(value);
-            if (at >= 0)
+            at = LowerBound(block, value);
+            if (block[at] == value)
             {
                 return false;
             }
-
-            at = ~at;
         }
 
         if (BitOperations.IsPow2(n))
@@ -482,7 +497,7 @@ internal sealed class ChunkBitmap
             return _chunks[_last];
         }
 
-        var at = Array.BinarySearch(_keys, 0, _n, key);
+        var at = _keys.AsSpan(0, _n).BinarySearch(key);
         if (at >= 0)
         {
             _last = at;

@@ -209,6 +209,10 @@ internal static class PartitionedFold
             var sources = State.Sources;
             var telescope = State.Telescope;
             long outsideWindow = 0, outsideTelescope = 0, filtered = 0;
+
+            // Packets come nearly in time order: the bin is divided out only when a packet leaves the last one.
+            long binStart = long.MaxValue, binEnd = long.MinValue;
+            uint bin = 0;
             foreach (ref readonly var packet in packets)
             {
                 var mine = Owner(packet.Src) == index;
@@ -241,7 +245,14 @@ internal static class PartitionedFold
                     continue;
                 }
 
-                sources.Add(packet, (uint)((ts - _from) / _binNs));
+                if (ts < binStart || ts >= binEnd)
+                {
+                    bin = (uint)((ts - _from) / _binNs);
+                    binStart = _from + (bin * _binNs);
+                    binEnd = binStart + _binNs;
+                }
+
+                sources.Add(packet, bin);
             }
 
             State.OutsideWindow += outsideWindow;
