@@ -140,7 +140,8 @@ public static class SyntheticTraffic
 /// Command-line modes for the memory figures (peak RSS needs a fresh process per size):
 /// <c>features-memory SOURCES</c> feeds synthetic packets straight into the accumulators;
 /// <c>features-observers OBSERVERS DAYS</c> fills the telescope accumulator with observers up every minute;
-/// <c>features-pcap SOURCES PATH</c> writes a synthetic capture for a real <c>scanscope analyze</c> run.
+/// <c>features-pcap SOURCES PATH</c> writes a synthetic capture for a real <c>scanscope analyze</c> run;
+/// <c>features-rss PATH THREADS</c> prints the peak RSS of analyze up to the feature table.
 /// </summary>
 public static class FeaturesMemory
 {
@@ -161,6 +162,9 @@ public static class FeaturesMemory
                 return true;
             case ["features-throughput", var path, var rounds]:
                 Throughput(path, int.Parse(rounds, CultureInfo.InvariantCulture));
+                return true;
+            case ["features-rss", var path, var threads]:
+                Rss(path, int.Parse(threads, CultureInfo.InvariantCulture));
                 return true;
             case ["features-split", var path]:
                 Split(path);
@@ -200,6 +204,14 @@ public static class FeaturesMemory
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"analyze  threads={threads} packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2}"));
             }
         }
+    }
+
+    // Peak RSS of analyze up to the feature table (a fresh process per run; the clustering after it is not included).
+    private static void Rss(string path, int threads)
+    {
+        var (wall, cpu, rows) = Measure(() => Analysis.Run([path], new AnalysisOptions { Threads = threads }).Features.Count);
+        var process = Process.GetCurrentProcess();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threads={threads} sources={rows} wall_s={wall:F2} cpu_s={cpu:F2} peak_rss_bytes={process.PeakWorkingSet64} peak_rss_per_source={process.PeakWorkingSet64 / (double)rows:F0}"));
     }
 
     // The fold alone, packets already in memory in capture order: source accumulator, telescope
