@@ -28,6 +28,7 @@ internal static class PartitionedFold
     /// <summary>Folds all inputs; returns one partial state per partition and the readers' counters.</summary>
     public static (AnalysisPartial[] Parts, CaptureCounters Counters) Run(IReadOnlyList<PacketSource> inputs, AnalysisOptions options, Action<CaptureCounters, bool> progress, CancellationToken cancellation)
     {
+        cancellation.ThrowIfCancellationRequested();
         var count = options.Threads;
         var parts = new Partition[count];
         for (var i = 0; i < count; i++)
