@@ -134,7 +134,7 @@ internal static class PartitionedFold
             }
         }
 
-        Exception? error = null;
+        var errors = new List<Exception>();
         try
         {
             Parallel.ForEach(
@@ -144,7 +144,7 @@ internal static class PartitionedFold
         }
         catch (Exception e)
         {
-            error = e;
+            errors.Add(e);
             stop.Cancel();
         }
         finally
@@ -161,7 +161,7 @@ internal static class PartitionedFold
         }
         catch (AggregateException e)
         {
-            error ??= e;
+            errors.Add(e);
         }
         finally
         {
@@ -172,16 +172,16 @@ internal static class PartitionedFold
         }
 
         cancellation.ThrowIfCancellationRequested();
-        if (error is not null)
+        if (errors.Count > 0)
         {
-            ExceptionDispatchInfo.Capture(FirstCause(error)).Throw();
+            ExceptionDispatchInfo.Capture(FirstCause(errors)).Throw();
         }
     }
 
-    // The exception that started it: not the cancellations it caused in the other threads.
-    private static Exception FirstCause(Exception e)
+    // The exception that started it (in a reader or a worker): not the cancellations it caused in the other threads.
+    private static Exception FirstCause(List<Exception> errors)
     {
-        var all = e is AggregateException a ? a.Flatten().InnerExceptions : [e];
+        var all = errors.SelectMany(e => e is AggregateException a ? a.Flatten().InnerExceptions : [e]).ToList();
         return all.FirstOrDefault(x => x is not OperationCanceledException) ?? all[0];
     }
 

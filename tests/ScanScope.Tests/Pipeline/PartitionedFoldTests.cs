@@ -26,6 +26,19 @@ public sealed class PartitionedFoldTests
 
     [Theory]
     [MemberData(nameof(ThreadsAndInputs))]
+    public void WorkerFailingMidway_SurfacesItsOwnException_AndNoThreadHangs(int threads, int inputs)
+    {
+        // Given a feature filter that breaks on one packet, which a worker (not the reader) calls
+        var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 30_000)))).ToArray();
+        var options = new AnalysisOptions { Threads = threads, Filter = new BreakingPredicate(Ip("1.0.7.3")) };
+
+        // When it is analyzed, Then that exception comes out as itself, not a cancellation it caused
+        var e = Assert.Throws<InvalidOperationException>(() => Analysis.Run(sources, options, TestContext.Current.CancellationToken));
+        Assert.Equal("filter broke", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(ThreadsAndInputs))]
     public void CancelledBeforeTheStart_Throws(int threads, int inputs)
     {
         var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 100)))).ToArray();
@@ -55,5 +68,12 @@ public sealed class PartitionedFoldTests
             var p = Syn($"1.{input}.{i % 200}.{i % 7}", $"10.0.{i % 256}.{i % 13}", (ushort)(80 + (i % 3)), i);
             yield return i % 10 == 9 ? p with { Flags = TcpFlags.Ack } : p;
         }
+    }
+
+    private sealed class BreakingPredicate(uint source) : IPacketPredicate
+    {
+        public bool Accepts(in PacketRecord packet) => packet.Src == source ? throw new InvalidOperationException("filter broke") : packet.IsSyn;
+
+        public string Describe() => "breaks on one source";
     }
 }
