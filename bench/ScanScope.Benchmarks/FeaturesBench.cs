@@ -36,20 +36,13 @@ public class FeaturesBench
     }
 
     [Benchmark(Baseline = true)]
-    public long ReaderOnly()
-    {
-        using var reader = CaptureReader.Open(_path);
-        long n = 0;
-        while (reader.TryRead(out var p))
-        {
-            n += p.Dst;
-        }
-
-        return n;
-    }
+    public long ReaderOnly() => CaptureBench.ReadAllBatched(_path);
 
     [Benchmark]
     public int AnalyzeToFeatures() => Analysis.Run([_path], new AnalysisOptions { Threads = 1 }).Features.Count;
+
+    [Benchmark]
+    public int AnalyzeToFeaturesTwoThreads() => Analysis.Run([_path], new AnalysisOptions { Threads = 2 }).Features.Count;
 }
 
 /// <summary>Deterministic telescope-like traffic: many small sources on a /16 over a month.</summary>
@@ -147,7 +140,8 @@ public static class SyntheticTraffic
 /// Command-line modes for the memory figures (peak RSS needs a fresh process per size):
 /// <c>features-memory SOURCES</c> feeds synthetic packets straight into the accumulators;
 /// <c>features-observers OBSERVERS DAYS</c> fills the telescope accumulator with observers up every minute;
-/// <c>features-pcap SOURCES PATH</c> writes a synthetic capture for a real <c>scanscope analyze</c> run.
+/// <c>features-pcap SOURCES PATH</c> writes a synthetic capture for a real <c>scanscope analyze</c> run;
+/// <c>features-rss PATH THREADS</c> prints the peak RSS of analyze up to the feature table.
 /// </summary>
 public static class FeaturesMemory
 {
@@ -169,6 +163,9 @@ public static class FeaturesMemory
             case ["features-throughput", var path, var rounds]:
                 Throughput(path, int.Parse(rounds, CultureInfo.InvariantCulture));
                 return true;
+            case ["features-rss", var path, var threads]:
+                Rss(path, int.Parse(threads, CultureInfo.InvariantCulture));
+                return true;
             case ["features-split", var path]:
                 Split(path);
                 return true;
@@ -181,29 +178,40 @@ public static class FeaturesMemory
     }
 
     // Reader alone and analyze-to-features alternately on the same file, wall and CPU seconds each:
-    // CPU time stays meaningful when other work shares the machine.
+    // CPU time stays meaningful when other work shares the machine. The load average is printed
+    // with each round, since wall time on a shared machine measures the neighbours too.
     private static void Throughput(string path, int rounds)
     {
+        long packets;
+        using (var reader = CaptureReader.Open(path))
+        {
+            var buffer = new PacketRecord[4096];
+            while (reader.ReadBatch(buffer) > 0)
+            {
+            }
+
+            packets = reader.Counters.Packets;
+        }
+
         for (var r = 0; r < rounds; r++)
         {
-            var (wall, cpu, packets) = Measure(() =>
-            {
-                using var reader = CaptureReader.Open(path);
-                long n = 0;
-                while (reader.TryRead(out _))
-                {
-                    n++;
-                }
-
-                return n;
-            });
+            var (wall, cpu, _) = Measure(() => CaptureBench.ReadAllBatched(path));
+            Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reader   packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2}"));
-            foreach (var threads in new[] { 1, Environment.ProcessorCount })
+            foreach (var threads in new[] { 1, Environment.ProcessorCount, 2 * Environment.ProcessorCount })
             {
-                (wall, cpu, packets) = Measure(() => Analysis.Run([path], new AnalysisOptions { Threads = threads }).Used);
+                (wall, cpu, _) = Measure(() => Analysis.Run([path], new AnalysisOptions { Threads = threads }).Counters.Packets);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"analyze  threads={threads} packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2}"));
             }
         }
+    }
+
+    // Peak RSS of analyze up to the feature table (a fresh process per run; the clustering after it is not included).
+    private static void Rss(string path, int threads)
+    {
+        var (wall, cpu, rows) = Measure(() => Analysis.Run([path], new AnalysisOptions { Threads = threads }).Features.Count);
+        var process = Process.GetCurrentProcess();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threads={threads} sources={rows} wall_s={wall:F2} cpu_s={cpu:F2} peak_rss_bytes={process.PeakWorkingSet64} peak_rss_per_source={process.PeakWorkingSet64 / (double)rows:F0}"));
     }
 
     // The fold alone, packets already in memory in capture order: source accumulator, telescope

@@ -1,9 +1,9 @@
 using BenchmarkDotNet.Running;
 using ScanScope.Benchmarks;
 
-if (args is ["--capture-cpu", ..])
+if (args is ["--capture-cpu", .. var rows])
 {
-    CaptureBench.PrintCpuTable(Console.Out);
+    CaptureBench.PrintCpuTable(Console.Out, rows);
     return;
 }
 

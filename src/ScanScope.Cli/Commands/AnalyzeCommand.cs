@@ -27,7 +27,7 @@ internal static class AnalyzeCommand
         var bin = new Option<int>("--bin-seconds") { Description = "Bin width b in seconds.", DefaultValueFactory = _ => 300 };
         var uptime = new Option<double>("--uptime-threshold") { Description = "Uptime (0-1) at or above which an observer counts in |O|.", DefaultValueFactory = _ => 0.9 };
         var uptimePeriod = new Option<string>("--uptime-period") { Description = "Minutes per uptime period, or auto: the shortest period in which an observer that is up expects 3 packets (1 minute on a thesis-sized telescope).", DefaultValueFactory = _ => "auto" };
-        var threads = new Option<int>("--threads") { Description = "Files read at the same time.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = new Option<int>("--threads") { Description = "Threads folding packets into features (sources are split between them by address, also within one file).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var heavy = new Option<double?>("--heavy-hitter-threshold") { Description = "Fixed coverage (destinations / |O|) from which a source is a heavy hitter (default: the knee of the coverage curve)." };
         var coverage = new Option<string>("--heavy-hitter-coverage") { Description = "total (destinations / |O| at the knee, thesis), per-port (most destinations on one port / |O| above 1/2), or auto: per-port with --algorithm siblings, else total.", DefaultValueFactory = _ => "auto" };
         coverage.AcceptOnlyFromAmong("auto", "total", "per-port");

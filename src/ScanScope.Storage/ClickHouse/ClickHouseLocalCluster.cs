@@ -146,11 +146,26 @@ internal sealed class ClickHouseLocalCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// A free loopback port below Linux's ephemeral range (32768–60999): a port the kernel handed out and
+    /// took back can be given to the next outgoing connection (another test's HTTP client) before the
+    /// server binds it, and then the server exits with "address already in use".
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException) when (attempt < 100)
+            {
+            }
+        }
     }
 
     // 18.16's format: <yandex> root; element names as in Debian's /etc/clickhouse-server/config.xml.

@@ -13,4 +13,20 @@ public interface IPacketReader : IDisposable
 
     /// <summary>Reads the next IPv4 TCP packet; false at the end of the capture.</summary>
     bool TryRead(out PacketRecord packet);
+
+    /// <summary>
+    /// Reads up to <paramref name="destination"/>.Length packets into it; returns how many, 0 at the
+    /// end of the capture. The same packets and counters as that many <see cref="TryRead"/> calls,
+    /// with one call per batch instead of one per packet.
+    /// </summary>
+    int ReadBatch(Span<PacketRecord> destination)
+    {
+        var n = 0;
+        while (n < destination.Length && TryRead(out destination[n]))
+        {
+            n++;
+        }
+
+        return n;
+    }
 }

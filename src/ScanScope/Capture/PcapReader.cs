@@ -151,6 +151,92 @@ public sealed class PcapReader : IPacketReader
         }
     }
 
+    /// <inheritdoc />
+    public int ReadBatch(Span<PacketRecord> destination)
+    {
+        var n = 0;
+        while (n < destination.Length)
+        {
+            if (!_swap)
+            {
+                n += ReadWindow(destination[n..]);
+                if (n == destination.Length)
+                {
+                    break;
+                }
+            }
+
+            // Refills, damage, the end and swapped headers take the one-record path.
+            if (!TryRead(out destination[n]))
+            {
+                break;
+            }
+
+            n++;
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// The batch kernel: parses the whole little-endian records already in the window straight
+    /// into <paramref name="destination"/>, tallying counters in locals; stops at the first record
+    /// that is cut by the window's end or too long, which <see cref="TryRead"/> then handles.
+    /// </summary>
+    private int ReadWindow(Span<PacketRecord> destination)
+    {
+        var input = _in;
+        var buffer = input.Buffer;
+        var at = input.Start;
+        var end = input.End;
+        var filter = _core.Filter;
+        var linkType = _linkType;
+        var scale = _nanoseconds ? 1L : 1000L;
+        long records = 0, bytes = 0, firstNs = long.MaxValue, lastNs = long.MinValue;
+        uint seconds = 0;
+        var n = 0;
+        while (n < destination.Length && end - at >= RecordHeaderLength)
+        {
+            var header = buffer.AsSpan(at, RecordHeaderLength);
+            var captured = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
+            if (captured > _recordLimit || end - at - RecordHeaderLength < captured)
+            {
+                break;
+            }
+
+            seconds = BinaryPrimitives.ReadUInt32LittleEndian(header);
+            var ts = (seconds * 1_000_000_000L) + (BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) * scale);
+            records++;
+            bytes += captured;
+            firstNs = Math.Min(firstNs, ts);
+            lastNs = Math.Max(lastNs, ts);
+            ref var packet = ref destination[n];
+            var reason = PacketParser.TryParse(buffer.AsSpan(at + RecordHeaderLength, (int)captured), linkType, ts, out packet);
+            at += RecordHeaderLength + (int)captured;
+            if (reason != SkipReason.None)
+            {
+                _core.Skip(reason);
+            }
+            else if (filter is not null && !filter.Matches(packet))
+            {
+                _core.Skip(SkipReason.Filtered);
+            }
+            else
+            {
+                n++;
+            }
+        }
+
+        if (records != 0)
+        {
+            input.Start = at;
+            _lastSeconds = seconds;
+            _core.RecordRun(linkType, records, bytes, firstNs, lastNs, n);
+        }
+
+        return n;
+    }
+
     /// <summary>
     /// The input ended with <paramref name="available"/> of <paramref name="needed"/> bytes: the
     /// clean end (false), or damage that is counted and consumed (true: read on, which then ends).

@@ -57,6 +57,30 @@ internal sealed class ReaderCore(CaptureBuffer input, string path, CaptureReadOp
         _pendingLinkRecords++;
     }
 
+    /// <summary>Counts a run of records of one link type read by a batch loop (the loop keeps its own tallies).</summary>
+    public void RecordRun(LinkType linkType, long records, long bytes, long firstNs, long lastNs, long packets)
+    {
+        var c = _counters;
+        c.Records += records;
+        c.Bytes += bytes;
+        c.Packets += packets;
+        c.FirstTimestampNs = Math.Min(c.FirstTimestampNs, firstNs);
+        c.LastTimestampNs = Math.Max(c.LastTimestampNs, lastNs);
+        if (linkType != _pendingLinkType)
+        {
+            FlushLinkType();
+            _pendingLinkType = linkType;
+        }
+
+        _pendingLinkRecords += records;
+    }
+
+    /// <summary>Counts one packet skipped by a batch loop.</summary>
+    public void Skip(SkipReason reason) => _counters.Skip(reason);
+
+    /// <summary>The packet filter of the options, or null.</summary>
+    public PacketFilter? Filter => _filter;
+
     /// <summary>Counts a record that has no timestamp of its own (pcapng simple packet block).</summary>
     public void RecordWithoutTimestamp(LinkType linkType, int captured)
     {

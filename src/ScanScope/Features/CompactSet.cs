@@ -64,7 +64,9 @@ internal sealed class SlabStore
                 throw new InsufficientMemoryException("a set store is limited to 8 GB");
             }
 
-            _pages[_pageCount++] = new uint[PageSize];
+            // Every block is written before it is read (freed blocks are reused dirty anyway), so the
+            // runtime need not zero 4 MB per page first.
+            _pages[_pageCount++] = GC.AllocateUninitializedArray<uint>(PageSize);
             _top = 0;
         }
 
@@ -297,6 +299,25 @@ internal struct CompactSet
         }
     }
 
+    /// <summary>
+    /// The first index of <paramref name="sorted"/> whose value is not below <paramref name="value"/>
+    /// (its length when there is none). Branch free: destinations arrive in random order, and a
+    /// mispredicted branch per halving of a binary search cost more than the search itself.
+    /// </summary>
+    internal static int LowerBound(ReadOnlySpan<uint> sorted, uint value)
+    {
+        var at = 0;
+        var n = sorted.Length;
+        while (n > 1)
+        {
+            var half = n >> 1;
+            at = sorted[at + half - 1] < value ? at + half : at;
+            n -= half;
+        }
+
+        return n == 1 && sorted[at] < value ? at + 1 : at;
+    }
+
     private bool AddToBlock(uint value, SlabStore store)
     {
         var n = _count;
@@ -313,13 +334,11 @@ internal struct CompactSet
         }
         else
         {
-            at = block.BinarySearch(value);
-            if (at >= 0)
+            at = LowerBound(block, value);
+            if (block[at] == value)
             {
                 return false;
             }
-
-            at = ~at;
         }
 
         if (BitOperations.IsPow2(n))
@@ -482,8 +501,8 @@ internal sealed class ChunkBitmap
             return _chunks[_last];
         }
 
-        var at = Array.BinarySearch(_keys, 0, _n, key);
-        if (at >= 0)
+        var at = CompactSet.LowerBound(_keys.AsSpan(0, _n), key);
+        if (at < _n && _keys[at] == key)
         {
             _last = at;
             return _chunks[at];
@@ -494,7 +513,6 @@ internal sealed class ChunkBitmap
             return null;
         }
 
-        at = ~at;
         if (_n == _keys.Length)
         {
             Array.Resize(ref _keys, _n * 2);

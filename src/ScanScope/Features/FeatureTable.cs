@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using ScanScope.Packets;
 
 namespace ScanScope.Features;
@@ -5,6 +6,8 @@ namespace ScanScope.Features;
 /// <summary>Turns folded per-source state into feature rows.</summary>
 public static class FeatureTable
 {
+    private static readonly ReadOnlyCollection<Toolchain>?[] ToolLists = new ReadOnlyCollection<Toolchain>?[1 << 8];
+
     /// <summary>
     /// One row per source, ordered by source address. Bins are counted from
     /// <paramref name="binOriginNs"/> in steps of <paramref name="binSeconds"/>; times are reported
@@ -25,6 +28,70 @@ public static class FeatureTable
 
         Array.Sort(keys, rows);
         return rows;
+    }
+
+    /// <summary>
+    /// One row per source of several accumulators that share no source (partitions of one
+    /// analysis), ordered by source address; each partition's rows are built on its own thread.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Two accumulators hold the same source.</exception>
+    public static IReadOnlyList<FeatureRow> Build(IReadOnlyList<SourceAccumulator> parts, long binOriginNs, int binSeconds, long windowStartNs)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 1)
+        {
+            return Build(parts[0], binOriginNs, binSeconds, windowStartNs);
+        }
+
+        var sorted = new IReadOnlyList<FeatureRow>[parts.Count];
+        Parallel.For(0, parts.Count, i => sorted[i] = Build(parts[i], binOriginNs, binSeconds, windowStartNs));
+        var rows = new FeatureRow[sorted.Sum(r => r.Count)];
+        var next = new int[sorted.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var best = -1;
+            for (var p = 0; p < sorted.Length; p++)
+            {
+                if (next[p] < sorted[p].Count && (best < 0 || sorted[p][next[p]].Src <= sorted[best][next[best]].Src))
+                {
+                    if (best >= 0 && sorted[p][next[p]].Src == sorted[best][next[best]].Src)
+                    {
+                        throw new InvalidOperationException($"source {sorted[p][next[p]].Src} is in two partitions");
+                    }
+
+                    best = p;
+                }
+            }
+
+            rows[i] = sorted[best][next[best]++];
+        }
+
+        return rows;
+    }
+
+    // Rows share one read-only list per combination of tags: a list per row was a fifth of the table's allocations.
+    private static ReadOnlyCollection<Toolchain> ToolsOf(uint mask)
+    {
+        if (mask >= (uint)ToolLists.Length)
+        {
+            return Array.AsReadOnly(Tags(mask));
+        }
+
+        return ToolLists[mask] ??= Array.AsReadOnly(Tags(mask));
+
+        static Toolchain[] Tags(uint mask)
+        {
+            var tags = new List<Toolchain>();
+            for (var t = 0; t < 32; t++)
+            {
+                if ((mask & (1u << t)) != 0)
+                {
+                    tags.Add((Toolchain)t);
+                }
+            }
+
+            return [.. tags];
+        }
     }
 
     private static FeatureRow Row(uint src, in SourceState s, SourceAccumulator sources, long binOriginNs, int b, long windowStartNs)
@@ -55,15 +122,6 @@ public static class FeatureTable
             }
         }
 
-        var tools = new List<Toolchain>();
-        for (var t = 0; t < 32; t++)
-        {
-            if ((s.Tools & (1u << t)) != 0)
-            {
-                tools.Add((Toolchain)t);
-            }
-        }
-
         return new FeatureRow
         {
             Src = src,
@@ -77,7 +135,7 @@ public static class FeatureTable
             Packets = s.Packets,
             PortList = portList,
             PortDestinations = portDsts,
-            Tools = tools,
+            Tools = ToolsOf(s.Tools),
             TtlMin = s.TtlMin,
             TtlMax = s.TtlMax,
         };

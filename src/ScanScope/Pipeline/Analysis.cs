@@ -16,9 +16,10 @@ public sealed record PacketSource(string Name, Func<IPacketReader> Open)
 }
 
 /// <summary>
-/// The stage from packets to features in one pass: reads the inputs in parallel (one thread per
-/// input), folds each into a partial state, merges the partial states, then builds the telescope
-/// model, the feature table and the heavy-hitter marks.
+/// The stage from packets to features in one pass: reads the inputs in batches and folds them on
+/// <see cref="AnalysisOptions.Threads"/> threads, each owning the sources and observers whose
+/// address hashes to it (<see cref="PartitionedFold"/>), then builds the telescope model, the
+/// feature table and the heavy-hitter marks.
 /// </summary>
 public static class Analysis
 {
@@ -39,30 +40,29 @@ public static class Analysis
         options.Validate();
         var timings = new List<StageTiming>();
         var clock = Stopwatch.StartNew();
-        var total = new AnalysisPartial(options.PortListLimit);
-        var mergeTicks = 0L;
-        var filesDone = 0;
         var shared = new ProgressCounter(options.Progress, inputs.Count);
-        Parallel.ForEach(
-            inputs,
-            new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = cancellation },
-            input =>
-            {
-                var partial = Fold(input, options, shared, cancellation);
-                var started = Stopwatch.GetTimestamp();
-                lock (total)
-                {
-                    total.Merge(partial);
-                    filesDone++;
-                    mergeTicks += Stopwatch.GetTimestamp() - started;
-                    options.Progress?.Report(new AnalysisProgress(filesDone, inputs.Count, total.Counters.Records, total.Counters.Bytes));
-                }
-            });
+        var (parts, counters) = PartitionedFold.Run(inputs, options, shared.Add, cancellation);
         timings.Add(new StageTiming("read_and_fold", clock.Elapsed.TotalSeconds));
-        timings.Add(new StageTiming("merge", Stopwatch.GetElapsedTime(0, mergeTicks).TotalSeconds));
+
+        // Partitions share no source and no observer: only the telescope model wants one state.
+        clock.Restart();
+        var tel = parts[0].Telescope;
+        foreach (var part in parts.Skip(1))
+        {
+            tel.Merge(part.Telescope);
+        }
+
+        var sources = parts.Select(p => p.Sources).ToArray();
+        var total = new AnalysisTotals(
+            counters,
+            parts.Sum(p => p.OutsideWindow),
+            parts.Sum(p => p.OutsideTelescope),
+            parts.Sum(p => p.Filtered),
+            tel.Packets,
+            sources.Sum(s => s.Packets));
+        timings.Add(new StageTiming("merge", clock.Elapsed.TotalSeconds));
 
         var origin = Origin(options);
-        var tel = total.Telescope;
         var (windowStart, windowEnd) = Window(tel.Packets, tel.FirstNs, tel.LastNs, options);
 
         clock.Restart();
@@ -70,7 +70,7 @@ public static class Analysis
         timings.Add(new StageTiming("telescope", clock.Elapsed.TotalSeconds));
 
         clock.Restart();
-        var rows = FeatureTable.Build(total.Sources, origin, options.BinSeconds, windowStart);
+        var rows = FeatureTable.Build(sources, origin, options.BinSeconds, windowStart);
         timings.Add(new StageTiming("features", clock.Elapsed.TotalSeconds));
 
         clock.Restart();
@@ -81,11 +81,11 @@ public static class Analysis
         {
             Inputs = [.. inputs.Select(i => i.Name)],
             Options = options,
-            Counters = total.Counters,
+            Counters = counters,
             OutsideWindow = total.OutsideWindow,
             OutsideTelescope = total.OutsideTelescope,
             Filtered = total.Filtered,
-            Used = total.Sources.Packets,
+            Used = total.Used,
             WindowStartNs = windowStart,
             WindowEndNs = windowEnd,
             Telescope = telescope,
@@ -123,57 +123,7 @@ public static class Analysis
         return options.From is { } from ? from.ToUnixTimeMilliseconds() * 1_000_000L : 0L;
     }
 
-    private static AnalysisPartial Fold(PacketSource input, AnalysisOptions options, ProgressCounter progress, CancellationToken cancellation)
-    {
-        var partial = new AnalysisPartial(options.PortListLimit);
-        var binNs = options.BinSeconds * NsPerSecond;
-        var from = options.From is { } f ? f.ToUnixTimeMilliseconds() * 1_000_000L : 0L;
-        var to = options.To is { } t ? t.ToUnixTimeMilliseconds() * 1_000_000L : long.MaxValue;
-        var space = options.Telescope;
-        var filter = options.Filter;
-        var sources = partial.Sources;
-        var telescope = partial.Telescope;
-        using var reader = input.Open();
-        long outsideWindow = 0, outsideTelescope = 0, filtered = 0, n = 0;
-        while (reader.TryRead(out var packet))
-        {
-            if ((++n & 0xFFFFF) == 0)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                progress.Add(reader.Counters);
-            }
-
-            var ts = packet.TimestampNs;
-            if (ts < from || ts >= to)
-            {
-                outsideWindow++;
-                continue;
-            }
-
-            if (space is not null && !space.Contains(packet.Dst))
-            {
-                outsideTelescope++;
-                continue;
-            }
-
-            telescope.Add(packet.Dst, ts);
-            if (!filter.Accepts(packet))
-            {
-                filtered++;
-                continue;
-            }
-
-            sources.Add(packet, (uint)((ts - from) / binNs));
-        }
-
-        partial.Counters.Merge(reader.Counters);
-        partial.OutsideWindow = outsideWindow;
-        partial.OutsideTelescope = outsideTelescope;
-        partial.Filtered = filtered;
-        return partial;
-    }
-
-    private static List<string> Warnings(AnalysisPartial total, AnalysisOptions options)
+    private static List<string> Warnings(AnalysisTotals total, AnalysisOptions options)
     {
         var warnings = new List<string>();
         if (total.Counters.Packets == 0)
@@ -184,11 +134,11 @@ public static class Analysis
         {
             warnings.Add($"none of the {total.Counters.Packets} TCP packets is inside the time window");
         }
-        else if (total.Telescope.Packets == 0 && options.Telescope is not null)
+        else if (total.TelescopePackets == 0 && options.Telescope is not null)
         {
             warnings.Add($"no TCP packet reached the telescope range {options.Telescope}");
         }
-        else if (total.Sources.Packets == 0)
+        else if (total.Used == 0)
         {
             warnings.Add($"no packet passed the filter ({options.Filter.Describe()})");
         }
@@ -200,9 +150,10 @@ public static class Analysis
     {
         private long _records;
         private long _bytes;
+        private int _filesDone;
         private readonly Dictionary<CaptureCounters, (long Records, long Bytes)> _seen = [];
 
-        public void Add(CaptureCounters counters)
+        public void Add(CaptureCounters counters, bool fileDone)
         {
             if (progress is null)
             {
@@ -215,34 +166,31 @@ public static class Analysis
                 _records += counters.Records - before.Records;
                 _bytes += counters.Bytes - before.Bytes;
                 _seen[counters] = (counters.Records, counters.Bytes);
-                progress.Report(new AnalysisProgress(0, files, _records, _bytes));
+                if (fileDone)
+                {
+                    _filesDone++;
+                    _seen.Remove(counters);
+                }
+
+                progress.Report(new AnalysisProgress(_filesDone, files, _records, _bytes));
             }
         }
     }
 }
 
-/// <summary>Partial state of one or more inputs; merges into another.</summary>
+/// <summary>What the partitions counted, summed.</summary>
+internal sealed record AnalysisTotals(CaptureCounters Counters, long OutsideWindow, long OutsideTelescope, long Filtered, long TelescopePackets, long Used);
+
+/// <summary>Partial state of one partition of the sources and observers.</summary>
 internal sealed class AnalysisPartial(int portListLimit)
 {
     public SourceAccumulator Sources { get; } = new(portListLimit);
 
     public TelescopeAccumulator Telescope { get; } = new();
 
-    public CaptureCounters Counters { get; } = new();
-
     public long OutsideWindow { get; set; }
 
     public long OutsideTelescope { get; set; }
 
     public long Filtered { get; set; }
-
-    public void Merge(AnalysisPartial other)
-    {
-        Sources.Merge(other.Sources);
-        Telescope.Merge(other.Telescope);
-        Counters.Merge(other.Counters);
-        OutsideWindow += other.OutsideWindow;
-        OutsideTelescope += other.OutsideTelescope;
-        Filtered += other.Filtered;
-    }
 }

@@ -18,7 +18,7 @@ public sealed record AnalysisOptions
     /// </summary>
     public int? UptimePeriodMinutes { get; init; } = 1;
 
-    /// <summary>Files read at the same time; each file is read by one thread.</summary>
+    /// <summary>Threads that fold packets into features; each owns the sources and observers whose address hashes to it, also within one file (plus a reader thread when more than one).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
     /// <summary>The observed space; null infers it from the destinations (<see cref="TelescopeSpace.Infer"/>).</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace ScanScope.Telescope;
 
 /// <summary>A run of whole minutes in which the telescope received nothing at all.</summary>
@@ -140,7 +142,11 @@ public sealed class TelescopeModel
         var informative = InformativePeriods(minutePackets, counts.ObserversIn(space), firstMinute, endMinute, k);
         var effective = informative.Count(i => i);
         model.EffectivePeriods = effective;
-        var days = new Dictionary<(uint Day, uint Subnet), int>();
+        // Observers per (day, /16): one array of days per /16, found once per observer. Every minute an
+        // observer was up also counts in MinutePackets, so its days lie within their range.
+        var firstDay = minutePackets.Count == 0 ? 0u : minutePackets.Keys.Min() / 1440;
+        var dayCount = minutePackets.Count == 0 ? 0 : (int)((minutePackets.Keys.Max() / 1440) - firstDay + 1);
+        var days = new Dictionary<uint, int[]>();
         var perSubnet = new Dictionary<TelescopeBlock, int>();
         var classCounts = new int[ClassEdges.Length];
         var classMinutes = new long[ClassEdges.Length]; // integer sums keep the means independent of iteration order
@@ -148,10 +154,12 @@ public sealed class TelescopeModel
         {
             var subnet = address & 0xFFFF0000u;
             var key = new TelescopeBlock(subnet, 16);
+            ref var subnetDays = ref CollectionsMarshal.GetValueRefOrAddDefault(days, subnet, out _);
+            subnetDays ??= new int[dayCount];
             perSubnet[key] = perSubnet.GetValueOrDefault(key) + 1;
             foreach (var day in observerDays)
             {
-                days[(day, subnet)] = days.GetValueOrDefault((day, subnet)) + 1;
+                subnetDays[day - firstDay]++;
             }
 
             active[address] = periods;
@@ -174,8 +182,12 @@ public sealed class TelescopeModel
         }
 
         model.UptimeClasses = [.. ClassEdges.Select((e, i) => new UptimeClass(e.Label, e.Lower, e.Upper, classCounts[i], classCounts[i] == 0 || effective <= 0 ? 0 : classMinutes[i] / ((double)classCounts[i] * effective)))];
-        model.Daily = [.. days.OrderBy(d => d.Key.Day).ThenBy(d => d.Key.Subnet)
-            .Select(d => new DailyActivity(DateOnly.FromDayNumber(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + (int)d.Key.Day), new TelescopeBlock(d.Key.Subnet, 16), d.Value))];
+        var epochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
+        model.Daily = [.. days
+            .SelectMany(d => d.Value.Select((count, i) => (Day: firstDay + (uint)i, Subnet: d.Key, Count: count)))
+            .Where(d => d.Count > 0)
+            .OrderBy(d => d.Day).ThenBy(d => d.Subnet)
+            .Select(d => new DailyActivity(DateOnly.FromDayNumber(epochDay + (int)d.Day), new TelescopeBlock(d.Subnet, 16), d.Count))];
         model.ObserversPerSubnet = perSubnet;
         return model;
     }

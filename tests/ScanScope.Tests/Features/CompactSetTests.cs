@@ -51,6 +51,20 @@ public sealed class CompactSetTests
     }
 
     [Fact]
+    public void LowerBound_IsTheFirstIndexNotBelowTheValue()
+    {
+        var gen = from values in Gen.UInt[0, 50].Array[0, 300]
+                  from probe in Gen.UInt[0, 52]
+                  select (values, probe);
+        gen.Sample(t =>
+        {
+            var sorted = t.values.Order().ToArray();
+            var expected = Array.FindIndex(sorted, v => v >= t.probe);
+            Assert.Equal(expected < 0 ? sorted.Length : expected, CompactSet.LowerBound(sorted, t.probe));
+        });
+    }
+
+    [Fact]
     public void ManySmallSets_ShareTheStoreAndReuseFreedBlocks()
     {
         var store = new SlabStore();

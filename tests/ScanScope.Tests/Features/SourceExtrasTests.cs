@@ -7,29 +7,6 @@ namespace ScanScope.Tests.Features;
 
 public sealed class SourceExtrasTests
 {
-    // Readers hand out packets already fingerprinted once the capture stage classifies them.
-    private sealed class ListReader(IEnumerable<PacketRecord> packets) : IPacketReader
-    {
-        private readonly IEnumerator<PacketRecord> _packets = packets.GetEnumerator();
-
-        public CaptureCounters Counters { get; } = new();
-
-        public bool TryRead(out PacketRecord packet)
-        {
-            var more = _packets.MoveNext();
-            packet = more ? _packets.Current : default;
-            if (more)
-            {
-                Counters.Records++;
-                Counters.Packets++;
-            }
-
-            return more;
-        }
-
-        public void Dispose() => _packets.Dispose();
-    }
-
     [Fact]
     public void ToolTagsAndTtlRange_MergeAcrossInputs()
     {

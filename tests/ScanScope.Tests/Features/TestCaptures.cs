@@ -50,4 +50,35 @@ internal static class TestCaptures
 
     public static AnalysisResult Analyze(IEnumerable<PacketRecord> packets, AnalysisOptions? options = null)
         => Analysis.Run([Source("golden.pcap", packets)], options ?? new AnalysisOptions(), TestContext.Current.CancellationToken);
+
+    /// <summary>
+    /// Hands out packets from memory (already fingerprinted, as the capture stage does); with
+    /// <paramref name="failAfter"/> ≥ 0 it throws <see cref="InvalidDataException"/> after that many.
+    /// </summary>
+    public sealed class ListReader(IEnumerable<PacketRecord> packets, int failAfter = -1) : IPacketReader
+    {
+        private readonly IEnumerator<PacketRecord> _packets = packets.GetEnumerator();
+
+        public CaptureCounters Counters { get; } = new();
+
+        public bool TryRead(out PacketRecord packet)
+        {
+            if (Counters.Packets == failAfter)
+            {
+                throw new InvalidDataException("damaged on purpose");
+            }
+
+            var more = _packets.MoveNext();
+            packet = more ? _packets.Current : default;
+            if (more)
+            {
+                Counters.Records++;
+                Counters.Packets++;
+            }
+
+            return more;
+        }
+
+        public void Dispose() => _packets.Dispose();
+    }
 }

@@ -1,0 +1,79 @@
+using ScanScope.Capture;
+using ScanScope.Packets;
+using ScanScope.Pipeline;
+using static ScanScope.Tests.Features.TestCaptures;
+
+namespace ScanScope.Tests.Pipeline;
+
+/// <summary>Failures and cancellation while packets are folded on several threads.</summary>
+public sealed class PartitionedFoldTests
+{
+    public static TheoryData<int, int> ThreadsAndInputs() => new() { { 1, 1 }, { 2, 1 }, { 3, 1 }, { 2, 3 }, { 4, 5 } };
+
+    [Theory]
+    [MemberData(nameof(ThreadsAndInputs))]
+    public void ReaderFailingMidway_SurfacesItsOwnException_AndNoThreadHangs(int threads, int inputs)
+    {
+        // Given one input that fails after many batches' worth of packets, beside good inputs
+        var sources = Enumerable.Range(0, inputs)
+            .Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 30_000), failAfter: i == inputs - 1 ? 20_000 : -1)))
+            .ToArray();
+
+        // When it is analyzed, Then the reader's exception comes out as itself, not wrapped
+        var e = Assert.Throws<InvalidDataException>(() => Analysis.Run(sources, new AnalysisOptions { Threads = threads }, TestContext.Current.CancellationToken));
+        Assert.Equal("damaged on purpose", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(ThreadsAndInputs))]
+    public void WorkerFailingMidway_SurfacesItsOwnException_AndNoThreadHangs(int threads, int inputs)
+    {
+        // Given a feature filter that breaks on one packet, which a worker (not the reader) calls
+        var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 30_000)))).ToArray();
+        var options = new AnalysisOptions { Threads = threads, Filter = new BreakingPredicate(Ip("1.0.7.3")) };
+
+        // When it is analyzed, Then that exception comes out as itself, not a cancellation it caused
+        var e = Assert.Throws<InvalidOperationException>(() => Analysis.Run(sources, options, TestContext.Current.CancellationToken));
+        Assert.Equal("filter broke", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(ThreadsAndInputs))]
+    public void CancelledBeforeTheStart_Throws(int threads, int inputs)
+    {
+        var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 100)))).ToArray();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Analysis.Run(sources, new AnalysisOptions { Threads = threads }, cancelled.Token));
+    }
+
+    [Theory]
+    [MemberData(nameof(ThreadsAndInputs))]
+    public void EveryPacketIsCountedOnce_WhateverTheThreads(int threads, int inputs)
+    {
+        var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 10_000)))).ToArray();
+        var r = Analysis.Run(sources, new AnalysisOptions { Threads = threads, From = DateTimeOffset.FromUnixTimeSeconds(T0 + 100) }, TestContext.Current.CancellationToken);
+        Assert.Equal(inputs * 10_000L, r.Counters.Packets);
+        Assert.Equal(inputs * 10_000L, r.OutsideWindow + r.Filtered + r.Used);
+        Assert.Equal(inputs * 100L, r.OutsideWindow);
+        Assert.Equal(inputs * 990L, r.Filtered);
+        Assert.Equal(inputs, r.Counters.Files);
+    }
+
+    // One packet a second; every tenth is not a SYN; sources and destinations spread over many addresses.
+    private static IEnumerable<PacketRecord> Packets(int input, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var p = Syn($"1.{input}.{i % 200}.{i % 7}", $"10.0.{i % 256}.{i % 13}", (ushort)(80 + (i % 3)), i);
+            yield return i % 10 == 9 ? p with { Flags = TcpFlags.Ack } : p;
+        }
+    }
+
+    private sealed class BreakingPredicate(uint source) : IPacketPredicate
+    {
+        public bool Accepts(in PacketRecord packet) => packet.Src == source ? throw new InvalidOperationException("filter broke") : packet.IsSyn;
+
+        public string Describe() => "breaks on one source";
+    }
+}
