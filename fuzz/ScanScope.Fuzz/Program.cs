@@ -28,28 +28,67 @@ return 0;
 
 internal static class Target
 {
-    /// <summary>Reads the bytes leniently and strictly, with a tiny window so records straddle refills.</summary>
+    /// <summary>
+    /// Reads the bytes leniently and strictly, with a tiny window so records straddle refills, once
+    /// packet by packet and once in batches: both must end the same way (the same packets, counters and
+    /// error message; see below for a strict error inside a batch), and only in packets, counted skips or
+    /// one <see cref="CaptureFormatException"/>.
+    /// </summary>
     public static void Run(byte[] data)
     {
         foreach (var strict in new[] { false, true })
         {
-            try
+            var one = Read(data, strict, batch: 0);
+            var batched = Read(data, strict, batch: 7);
+            // A strict error thrown inside a batch drops the packets that batch had read before it (the
+            // run stops there anyway); everything else must be equal.
+            var packetsAgree = one.Error is null
+                ? one.Packets.SequenceEqual(batched.Packets)
+                : batched.Packets.Count <= one.Packets.Count && one.Packets.Take(batched.Packets.Count).SequenceEqual(batched.Packets);
+            if (!packetsAgree || one.Error != batched.Error || one.Skipped != batched.Skipped || one.Records != batched.Records)
             {
-                using var reader = CaptureReader.Open(new MemoryStream(data), "fuzz", CaptureReadOptions.Default with { Strict = strict, BufferSize = 64 });
-                var n = 0L;
-                while (reader.TryRead(out _))
+                throw new InvalidOperationException($"ReadBatch differs from TryRead (strict {strict}): {one.Packets.Count}/{batched.Packets.Count} packets, skipped {one.Skipped}/{batched.Skipped}, error '{one.Error}'/'{batched.Error}'");
+            }
+        }
+    }
+
+    private static (List<ScanScope.Packets.PacketRecord> Packets, long Skipped, long Records, string? Error) Read(byte[] data, bool strict, int batch)
+    {
+        var packets = new List<ScanScope.Packets.PacketRecord>();
+        IPacketReader reader;
+        try
+        {
+            reader = CaptureReader.Open(new MemoryStream(data), "fuzz", CaptureReadOptions.Default with { Strict = strict, BufferSize = 64 });
+        }
+        catch (CaptureFormatException e)
+        {
+            return (packets, 0, 0, e.Message);
+        }
+
+        using var owned = reader;
+        try
+        {
+            var buffer = new ScanScope.Packets.PacketRecord[Math.Max(1, batch)];
+            while (true)
+            {
+                var n = batch == 0 ? (reader.TryRead(out buffer[0]) ? 1 : 0) : reader.ReadBatch(buffer);
+                if (n == 0)
                 {
-                    if (++n > 10_000_000)
-                    {
-                        throw new InvalidOperationException("no end in sight: more packets than bytes allow");
-                    }
+                    break;
                 }
 
-                _ = reader.Counters.TotalSkipped;
+                packets.AddRange(buffer.AsSpan(0, n));
+                if (packets.Count > 10_000_000)
+                {
+                    throw new InvalidOperationException("no end in sight: more packets than bytes allow");
+                }
             }
-            catch (CaptureFormatException)
-            {
-            }
+
+            return (packets, reader.Counters.TotalSkipped, reader.Counters.Records, null);
+        }
+        catch (CaptureFormatException e)
+        {
+            return (packets, reader.Counters.TotalSkipped, reader.Counters.Records, e.Message);
         }
     }
 

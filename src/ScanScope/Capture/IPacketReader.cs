@@ -17,7 +17,8 @@ public interface IPacketReader : IDisposable
     /// <summary>
     /// Reads up to <paramref name="destination"/>.Length packets into it; returns how many, 0 at the
     /// end of the capture. The same packets and counters as that many <see cref="TryRead"/> calls,
-    /// with one call per batch instead of one per packet.
+    /// with one call per batch instead of one per packet; when a strict reader throws inside a batch,
+    /// the packets that batch had read before the damage are not handed out (checked by the fuzz target).
     /// </summary>
     int ReadBatch(Span<PacketRecord> destination)
     {
