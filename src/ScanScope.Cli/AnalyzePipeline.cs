@@ -47,7 +47,11 @@ internal static class AnalyzePipeline
 
         // 1. Clustering on the feature rows (the same values features.csv holds: it prints them round-trip).
         var table = ToTable(features.Features);
-        ClusteringOutcome? outcome = table.Sources.Length == 0 ? null : SourceClustering.Run(table.Features, table.HeavyHitter, settings.Clustering, [.. features.Features.Select(SiblingSource.From)]);
+        ClusteringOutcome? outcome = table.Sources.Length == 0 ? null : SourceClustering.Run(
+            table.Features,
+            table.HeavyHitter,
+            settings.Clustering,
+            settings.Clustering.Algorithm == ClusteringAlgorithm.Siblings ? [.. features.Features.Select(SiblingSource.From)] : null);
         var labels = outcome?.Labels ?? [];
         AtomicFile.Write(Path.Combine(dir, "clusters.csv"), outcome is null ? "src_ip,cluster_id\n" : ClusterCommand.ClustersCsv(table, outcome));
         if (outcome?.Dbscan?.Curve is { } curve)

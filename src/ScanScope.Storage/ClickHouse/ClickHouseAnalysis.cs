@@ -72,7 +72,7 @@ public static class ClickHouseAnalysis
         timings.Add(new StageTiming("clickhouse_features", clock.Elapsed.TotalSeconds));
 
         clock.Restart();
-        var (marked, heavy) = HeavyHitters.Mark(features, telescope.ActiveObservers, options.HeavyHitterThreshold, options.KneeSensitivity, options.HeavyHitterCoverage);
+        var (marked, heavy) = Analysis.MarkHeavyHitters(features, telescope, options);
         timings.Add(new StageTiming("heavy_hitters", clock.Elapsed.TotalSeconds));
 
         var used = features.Sum(r => r.Packets);

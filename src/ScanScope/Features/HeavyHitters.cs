@@ -41,67 +41,58 @@ public static class HeavyHitters
         ArgumentNullException.ThrowIfNull(rows);
         if (activeObservers <= 0 || rows.Count == 0)
         {
-            return (rows, new HeavyHitterResult(double.NaN, fixedThreshold is null, 0));
+            return (rows, new HeavyHitterResult(double.NaN, fixedThreshold is null && measure == HeavyHitterCoverage.Total, 0));
         }
 
         var coverage = new double[rows.Count];
+        var measured = new double[rows.Count];
         for (var i = 0; i < coverage.Length; i++)
         {
-            coverage[i] = rows[i].Destinations / (double)activeObservers;
-        }
-
-        if (measure == HeavyHitterCoverage.PerPort)
-        {
-            return MarkPerPort(rows, coverage, activeObservers, fixedThreshold ?? PerPortThreshold);
+            var row = rows[i];
+            coverage[i] = row.Destinations / (double)activeObservers;
+            measured[i] = measure == HeavyHitterCoverage.PerPort
+                ? (row.PortDestinations.Count == 0 ? row.Destinations : row.PortDestinations.Max()) / (double)activeObservers
+                : coverage[i];
         }
 
         double threshold;
         bool inclusive;
+        var fromKnee = false;
         if (fixedThreshold is { } given)
         {
             threshold = given;
             inclusive = true;
         }
+        else if (measure == HeavyHitterCoverage.PerPort)
+        {
+            threshold = PerPortThreshold;
+            inclusive = false;
+        }
         else
         {
-            var (x, y, sorted) = Curve(coverage);
+            var (x, y, sorted) = Curve(measured);
             var knee = Kneedle.Find(x, y, KneeCurve.Convex, KneeDirection.Increasing, sensitivity);
-
             // The knee is a rank; the threshold is the coverage of the source at that rank, not the
             // interpolated value, so that a run of equal coverages is never cut in two.
             threshold = knee < 0 ? double.NaN : sorted[(int)Math.Ceiling(x[knee])];
             inclusive = false;
+            fromKnee = true;
         }
 
         var marked = new FeatureRow[rows.Count];
         var count = 0;
         for (var i = 0; i < marked.Length; i++)
         {
-            var heavy = !double.IsNaN(threshold) && (inclusive ? coverage[i] >= threshold : coverage[i] > threshold);
+            var heavy = !double.IsNaN(threshold) && (inclusive ? measured[i] >= threshold : measured[i] > threshold);
             count += heavy ? 1 : 0;
             marked[i] = rows[i] with { Coverage = coverage[i], HeavyHitter = heavy };
         }
 
-        return (marked, new HeavyHitterResult(threshold, fixedThreshold is null, count));
+        return (marked, new HeavyHitterResult(threshold, fromKnee, count));
     }
 
     /// <summary>Per-port coverage above which a source cannot be one of two or more equal shards.</summary>
     public const double PerPortThreshold = 0.5;
-
-    private static (IReadOnlyList<FeatureRow> Rows, HeavyHitterResult Result) MarkPerPort(IReadOnlyList<FeatureRow> rows, double[] coverage, int activeObservers, double threshold)
-    {
-        var marked = new FeatureRow[rows.Count];
-        var count = 0;
-        for (var i = 0; i < marked.Length; i++)
-        {
-            var perPort = (rows[i].PortDestinations.Count == 0 ? rows[i].Destinations : rows[i].PortDestinations.Max()) / (double)activeObservers;
-            var heavy = perPort > threshold;
-            count += heavy ? 1 : 0;
-            marked[i] = rows[i] with { Coverage = coverage[i], HeavyHitter = heavy };
-        }
-
-        return (marked, new HeavyHitterResult(threshold, false, count));
-    }
 
     /// <summary>Points of the curve handed to Kneedle.</summary>
     internal const int CurvePoints = 1000;

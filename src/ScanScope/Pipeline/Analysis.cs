@@ -74,7 +74,7 @@ public static class Analysis
         timings.Add(new StageTiming("features", clock.Elapsed.TotalSeconds));
 
         clock.Restart();
-        var (marked, heavy) = HeavyHitters.Mark(rows, telescope.ActiveObservers, options.HeavyHitterThreshold, options.KneeSensitivity, options.HeavyHitterCoverage);
+        var (marked, heavy) = MarkHeavyHitters(rows, telescope, options);
         timings.Add(new StageTiming("heavy_hitters", clock.Elapsed.TotalSeconds));
 
         return new AnalysisResult
@@ -114,6 +114,14 @@ public static class Analysis
         var start = options.From is null ? origin + ((firstNs - origin) / binNs * binNs) : origin;
         var end = options.To is { } to ? to.ToUnixTimeMilliseconds() * 1_000_000L : origin + ((((lastNs - origin) / binNs) + 1) * binNs);
         return (start, end);
+    }
+
+    /// <summary>Heavy hitters as the options ask (coverage measure, knee or fixed threshold); every engine uses this.</summary>
+    public static (IReadOnlyList<FeatureRow> Rows, HeavyHitterResult Result) MarkHeavyHitters(IReadOnlyList<FeatureRow> rows, TelescopeModel telescope, AnalysisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(telescope);
+        ArgumentNullException.ThrowIfNull(options);
+        return HeavyHitters.Mark(rows, telescope.ActiveObservers, options.HeavyHitterThreshold, options.KneeSensitivity, options.HeavyHitterCoverage);
     }
 
     /// <summary>Where bins are counted from: the given window start, else the Unix epoch.</summary>
