@@ -139,6 +139,7 @@ public static class ScenarioSimulator
         private readonly TelescopeModel _telescope;
         private readonly HashSet<uint> _used = [];
         private readonly TargetSpace _public;
+        private readonly Dictionary<(int Group, int Scan), double> _hours = [];
 
         public Plan(Scenario scenario, TelescopeModel telescope, Random random)
         {
@@ -247,10 +248,9 @@ public static class ScenarioSimulator
                 var counts = hosts.Select(h => (double)destinations[h].Count).ToList();
                 var mean = counts.Average();
                 var sd = Math.Sqrt(counts.Sum(c => (c - mean) * (c - mean)) / Math.Max(1, counts.Count - 1));
-                var slowest = g.RateFactors.Count > 0 ? g.RateFactors.Min() : 1;
-                var scans = g.Scans.Select(s => s with
+                var scans = g.Scans.Select((s, i) => s with
                 {
-                    DurationHours = ZmapScanEmitter.DurationSeconds(hosts.Count, s.RatePps * slowest) / 3600,
+                    DurationHours = _hours[(g.Id, i)],
                     ExpectedDestinationsPerHost = (double)active * Math.Min(1, s.Coverage) * s.Ports.Count / hosts.Count,
                 }).ToList();
                 groups.Add(g with
@@ -282,9 +282,9 @@ public static class ScenarioSimulator
 
             var hops = hosts.Select(_ => Hops(random)).ToArray();
             var factors = hosts.Select((_, i) => g.RateFactors.Count > i ? g.RateFactors[i] : 1.0).ToArray();
-            foreach (var scan in g.Scans)
+            for (var i = 0; i < g.Scans.Count; i++)
             {
-                AddScan(version, hosts, factors, hops, scan, random);
+                _hours[(g.Id, i)] = AddScan(version, hosts, factors, hops, g.Scans[i], random);
             }
 
             foreach (var solo in g.SoloScans)
@@ -294,7 +294,8 @@ public static class ScenarioSimulator
             }
         }
 
-        private void AddScan(ZmapVersion version, uint[] hosts, double[] factors, byte[] hops, ScanSpec scan, Random random)
+        /// <summary>Adds one sharded scan; returns the hours from its start to the last probe of its slowest shard.</summary>
+        private double AddScan(ZmapVersion version, uint[] hosts, double[] factors, byte[] hops, ScanSpec scan, Random random)
         {
             var start = _telescope.WindowStartNs + (long)(scan.StartHours * 3600e9);
 
@@ -302,6 +303,7 @@ public static class ScenarioSimulator
             var starts = hosts.Select(_ => start + (long)(random.NextDouble() * 5e9)).ToArray();
             var rates = factors.Select(f => scan.RatePps * f * (1 + ((random.NextDouble() - 0.5) * 0.004))).ToArray();
             Emitters.Add(new ZmapScanEmitter(version, hosts, rates, starts, hops, scan, _telescope.WindowStartNs, (ulong)random.NextInt64()));
+            return hosts.Select((_, i) => ((starts[i] - start) / 1e9) + ZmapScanEmitter.DurationSeconds(hosts.Length, scan, rates[i])).Max() / 3600;
         }
 
         private void Label(uint src, int group, string category, string tool) => Labels[src] = new SourceLabel(src, group, category, tool);

@@ -32,8 +32,8 @@ internal sealed class ZmapScanEmitter : Emitter
     public (ZmapVersion Version, int PortCount) IndexKey => (_version, _scan.Ports.Count);
 
     /// <summary>Seconds the slowest shard needs for its whole share.</summary>
-    public static double DurationSeconds(int hosts, double slowestRate) =>
-        (double)DefaultBlocklist.AllowedFullIpv4 / hosts / slowestRate;
+    public static double DurationSeconds(int hosts, ScanSpec scan, double rate) =>
+        (double)DefaultBlocklist.AllowedFullIpv4 * scan.Ports.Count * Math.Min(1, scan.Coverage) / hosts / rate;
 
     protected override void Fill(SimulationContext context, List<PacketRecord> into, Random random)
     {

@@ -86,6 +86,34 @@ public sealed class ScenarioSimulatorTests
     }
 
     [Fact]
+    public void SingleScanGroups_DurationHours_EndsAtTheSlowestShardsLastProbe()
+    {
+        var (result, packets) = Small.Value;
+        var checkedGroups = 0;
+        foreach (var g in result.Scenario.Groups.Where(g => g.Scans.Count == 1 && g.SoloScans.Count == 0))
+        {
+            var scan = g.Scans[0];
+            var startNs = result.WindowStartNs + (long)(scan.StartHours * 3600e9);
+            var endNs = startNs + (long)(scan.DurationHours!.Value * 3600e9);
+            if (endNs >= result.WindowEndNs)
+            {
+                continue;
+            }
+
+            // Every probe falls inside [start, start + duration]; the slowest host's last telescope hit is
+            // within a few of its mean hit gaps (hits are a geometric process) of that end.
+            var hosts = g.Hosts.Select(h => Ipv4Prefix.Parse(h).First).ToHashSet();
+            var mine = packets.Where(p => hosts.Contains(p.Src)).ToList();
+            Assert.All(mine, p => Assert.InRange(p.TimestampNs, startNs, endNs));
+            var gap = (endNs - startNs) / Math.Max(1.0, scan.ExpectedDestinationsPerHost!.Value);
+            Assert.InRange(mine.Max(p => p.TimestampNs), endNs - (long)(12 * gap), endNs);
+            checkedGroups++;
+        }
+
+        Assert.True(checkedGroups >= 2, $"only {checkedGroups} groups checked");
+    }
+
+    [Fact]
     public void ZmapProbes_RepeatWithTheSameSeqAndNextSourcePort()
     {
         var random = new Random(5);
