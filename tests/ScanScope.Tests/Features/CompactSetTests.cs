@@ -51,6 +51,38 @@ public sealed class CompactSetTests
     }
 
     [Fact]
+    public void EdgeValues_ZeroAndAllOnes_AreKeptExactly_InEveryForm()
+    {
+        // uint.MaxValue marks an empty hash slot: the set must still hold it (as its largest value).
+        foreach (var size in new[] { 1, 2, 3, 5, 100, 255, 256, 257, 600 })
+        {
+            var store = new SlabStore();
+            var other = new SlabStore();
+            var set = default(CompactSet);
+            var expected = new HashSet<uint>();
+            uint[] edges = [uint.MaxValue, 0, uint.MaxValue - 1];
+            var values = edges.Concat(Enumerable.Range(1, size).Select(i => (uint)i * 2654435761u)).ToArray();
+            foreach (var v in values.Concat(values))
+            {
+                Assert.Equal(expected.Add(v), set.Add(v, store));
+                Assert.Equal(expected.Count, set.Count);
+            }
+
+            Assert.Equal(expected.Order(), set.Values(store));
+            Assert.All(edges, v => Assert.True(set.Contains(v, store)));
+            Assert.False(set.Contains(12345, store));
+            Assert.Equal((expected.Min(), expected.Max()), (set.Min(store), set.Max(store)));
+
+            var union = default(CompactSet);
+            union.Add(uint.MaxValue, other);
+            union.Add(7, other);
+            union.UnionWith(set, store, other);
+            expected.Add(7);
+            Assert.Equal(expected.Order(), union.Values(other));
+        }
+    }
+
+    [Fact]
     public void LowerBound_IsTheFirstIndexNotBelowTheValue()
     {
         var gen = from values in Gen.UInt[0, 50].Array[0, 300]
