@@ -209,9 +209,11 @@ public static class FeaturesMemory
     // Peak RSS of analyze up to the feature table (a fresh process per run; the clustering after it is not included).
     private static void Rss(string path, int threads)
     {
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var (wall, cpu, rows) = Measure(() => Analysis.Run([path], new AnalysisOptions { Threads = threads }).Features.Count);
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         var process = Process.GetCurrentProcess();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threads={threads} sources={rows} wall_s={wall:F2} cpu_s={cpu:F2} peak_rss_bytes={process.PeakWorkingSet64} peak_rss_per_source={process.PeakWorkingSet64 / (double)rows:F0}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threads={threads} sources={rows} wall_s={wall:F2} cpu_s={cpu:F2} peak_rss_bytes={process.PeakWorkingSet64} peak_rss_per_source={process.PeakWorkingSet64 / (double)rows:F0} allocated_bytes={allocated} gc_count={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));
     }
 
     // The fold alone, packets already in memory in capture order: source accumulator, telescope

@@ -19,7 +19,8 @@ internal sealed class SlabStore
     private const int PageShift = 20;
     private const int PageSize = 1 << PageShift;
     private readonly int[] _free = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
-    private readonly List<ChunkBitmap> _bitmaps = [];
+    private ulong[][] _bitmaps = [];
+    private int _bitmapCount;
     private uint[][] _pages = [];
     private int _pageCount;
     private int _top = PageSize;
@@ -33,9 +34,9 @@ internal sealed class SlabStore
         get
         {
             long bytes = (long)_pageCount * PageSize * 4;
-            foreach (var b in _bitmaps)
+            foreach (var b in _bitmaps.AsSpan(0, _bitmapCount))
             {
-                bytes += b.HeapBytes;
+                bytes += ChunkBitmap.HeapBytes(b);
             }
 
             return bytes;
@@ -85,13 +86,19 @@ internal sealed class SlabStore
 
     public Span<uint> Block(int handle, int length) => _pages[handle >> PageShift].AsSpan(handle & (PageSize - 1), length);
 
-    public int AddBitmap(ChunkBitmap bitmap)
+    public int AddBitmap(ulong[] bitmap)
     {
-        _bitmaps.Add(bitmap);
-        return _bitmaps.Count - 1;
+        if (_bitmapCount == _bitmaps.Length)
+        {
+            Array.Resize(ref _bitmaps, Math.Max(16, _bitmapCount * 2));
+        }
+
+        _bitmaps[_bitmapCount] = bitmap;
+        return _bitmapCount++;
     }
 
-    public ChunkBitmap Bitmap(int index) => _bitmaps[index];
+    /// <summary>The bitmap (see <see cref="ChunkBitmap"/>) behind a handle; by reference, since adding may grow it.</summary>
+    public ref ulong[] Bitmap(int index) => ref _bitmaps[index];
 }
 
 /// <summary>
@@ -138,7 +145,7 @@ internal struct CompactSet
         0 => throw new InvalidOperationException("empty set"),
         1 => _one,
         <= ArrayLimit => store.At(_handle),
-        _ => store.Bitmap(_handle).Min,
+        _ => ChunkBitmap.Min(store.Bitmap(_handle)),
     };
 
     /// <summary>Largest value (the set must not be empty).</summary>
@@ -175,7 +182,7 @@ internal struct CompactSet
         }
 
         var inBitmap = _count > ArrayLimit;
-        var added = inBitmap ? store.Bitmap(_handle).Add(value) : AddToBlock(value, store);
+        var added = inBitmap ? ChunkBitmap.Add(ref store.Bitmap(_handle), value) : AddToBlock(value, store);
         if (added)
         {
             if (inBitmap)
@@ -195,7 +202,7 @@ internal struct CompactSet
         0 => false,
         1 => _one == value,
         <= ArrayLimit => store.Block(_handle, _count).BinarySearch(value) >= 0,
-        _ => store.Bitmap(_handle).Contains(value),
+        _ => ChunkBitmap.Contains(store.Bitmap(_handle), value),
     };
 
     /// <summary>Adds every value of <paramref name="other"/>, which lives in <paramref name="otherStore"/> (left unchanged).</summary>
@@ -217,11 +224,11 @@ internal struct CompactSet
             var theirs = otherStore.Bitmap(other._handle);
             if (_count <= ArrayLimit)
             {
-                var bitmap = theirs.Clone();
+                var bitmap = (ulong[])theirs.Clone();
                 var added = 0;
                 foreach (var v in Values(store))
                 {
-                    added += bitmap.Add(v) ? 1 : 0;
+                    added += ChunkBitmap.Add(ref bitmap, v) ? 1 : 0;
                 }
 
                 FreeBlock(store);
@@ -231,7 +238,7 @@ internal struct CompactSet
                 return;
             }
 
-            _count += store.Bitmap(_handle).UnionWith(theirs);
+            _count += ChunkBitmap.UnionWith(ref store.Bitmap(_handle), theirs);
             _one = Math.Max(_one, other._one);
             return;
         }
@@ -260,7 +267,7 @@ internal struct CompactSet
         }
         else if (_count > ArrayLimit)
         {
-            copy._handle = to.AddBitmap(from.Bitmap(_handle).Clone());
+            copy._handle = to.AddBitmap((ulong[])from.Bitmap(_handle).Clone());
         }
 
         return copy;
@@ -279,7 +286,7 @@ internal struct CompactSet
             return store.Block(_handle, _count).ToArray();
         }
 
-        return _count == 0 ? [] : store.Bitmap(_handle).Values();
+        return _count == 0 ? [] : ChunkBitmap.Values(store.Bitmap(_handle));
     }
 
     /// <summary>Bytes held in the store.</summary>
@@ -287,7 +294,7 @@ internal struct CompactSet
     {
         <= 1 => 0,
         <= ArrayLimit => 4L << ShiftFor(_count),
-        _ => store.Bitmap(_handle).HeapBytes,
+        _ => ChunkBitmap.HeapBytes(store.Bitmap(_handle)),
     };
 
     /// <summary>Gives a block back to the store; the set must not be used afterwards.</summary>
@@ -345,13 +352,13 @@ internal struct CompactSet
         {
             if (n == ArrayLimit)
             {
-                var bitmap = new ChunkBitmap();
+                var bitmap = ChunkBitmap.Create(ChunkBitmap.ChunksFor(block, value));
                 foreach (var v in block)
                 {
-                    bitmap.Add(v);
+                    ChunkBitmap.Add(ref bitmap, v);
                 }
 
-                bitmap.Add(value);
+                ChunkBitmap.Add(ref bitmap, value);
                 FreeBlock(store);
                 _handle = store.AddBitmap(bitmap);
                 _count = n + 1;
@@ -381,56 +388,58 @@ internal struct CompactSet
     }
 }
 
-/// <summary>A sparse bitmap of 4096-bit chunks keyed by the value's upper 20 bits, chunks kept sorted.</summary>
-internal sealed class ChunkBitmap
+/// <summary>
+/// A sparse bitmap of 4096-bit chunks keyed by the value's upper 20 bits, kept in one array: a
+/// header word (chunks used | capacity &lt;&lt; 32), an open-addressing table of 2·capacity slots
+/// (key &lt;&lt; 32 | chunk number + 1; 0 is empty), then the chunks in the order they appeared.
+/// </summary>
+/// <remarks>
+/// One array and a hashed key table put a bit two memory accesses away from the set's handle (the
+/// table slot and the word): with a sorted key array, an object and one array per chunk it was five
+/// or six dependent loads, each a likely cache miss when thousands of sources interleave
+/// (docs/benchmarks-features.md).
+/// </remarks>
+internal static class ChunkBitmap
 {
     private const int ChunkShift = 12;
     private const int WordsPerChunk = (1 << ChunkShift) / 64;
-    private uint[] _keys = new uint[2];
-    private ulong[][] _chunks = new ulong[2][];
-    private int _n;
-    private int _last;
 
-    public uint Min
+    /// <summary>An empty bitmap with room for <paramref name="chunks"/> chunks.</summary>
+    public static ulong[] Create(int chunks)
     {
-        get
-        {
-            var words = _chunks[0];
-            for (var w = 0; w < WordsPerChunk; w++)
-            {
-                if (words[w] != 0)
-                {
-                    return (_keys[0] << ChunkShift) | (uint)((w * 64) + BitOperations.TrailingZeroCount(words[w]));
-                }
-            }
-
-            throw new InvalidOperationException("empty chunk");
-        }
+        var capacity = Math.Max(1, chunks);
+        var data = new ulong[1 + Slots(capacity) + (capacity * WordsPerChunk)];
+        data[0] = (ulong)capacity << 32;
+        return data;
     }
 
-    public uint Max
-    {
-        get
-        {
-            var words = _chunks[_n - 1];
-            for (var w = WordsPerChunk - 1; w >= 0; w--)
-            {
-                if (words[w] != 0)
-                {
-                    return (_keys[_n - 1] << ChunkShift) | (uint)((w * 64) + 63 - BitOperations.LeadingZeroCount(words[w]));
-                }
-            }
+    public static long HeapBytes(ulong[] data) => 24 + (8L * data.Length);
 
-            throw new InvalidOperationException("empty chunk");
+    /// <summary>Chunks needed for the values of a sorted block and one more value.</summary>
+    public static int ChunksFor(ReadOnlySpan<uint> sorted, uint value)
+    {
+        var chunks = 0;
+        var last = uint.MaxValue;
+        var found = false;
+        foreach (var v in sorted)
+        {
+            chunks += v >> ChunkShift != last ? 1 : 0;
+            last = v >> ChunkShift;
+            found |= last == value >> ChunkShift;
         }
+
+        return chunks + (found ? 0 : 1);
     }
 
-    public long HeapBytes => 48 + (28L * _keys.Length) + (_n * (24L + (8 * WordsPerChunk)));
-
-    public bool Add(uint value)
+    public static bool Add(ref ulong[] data, uint value)
     {
-        var words = ChunkFor(value >> ChunkShift, create: true)!;
-        ref var word = ref words[(value >> 6) & (WordsPerChunk - 1)];
+        var chunk = ChunkOf(data, value >> ChunkShift);
+        if (chunk < 0)
+        {
+            chunk = NewChunk(ref data, value >> ChunkShift);
+        }
+
+        ref var word = ref data[WordIndex(data, chunk, value)];
         var bit = 1UL << (int)(value & 63);
         if ((word & bit) != 0)
         {
@@ -441,90 +450,133 @@ internal sealed class ChunkBitmap
         return true;
     }
 
-    public bool Contains(uint value)
+    public static bool Contains(ulong[] data, uint value)
     {
-        var words = ChunkFor(value >> ChunkShift, create: false);
-        return words is not null && (words[(value >> 6) & (WordsPerChunk - 1)] & (1UL << (int)(value & 63))) != 0;
+        var chunk = ChunkOf(data, value >> ChunkShift);
+        return chunk >= 0 && (data[WordIndex(data, chunk, value)] & (1UL << (int)(value & 63))) != 0;
     }
 
-    /// <summary>ORs <paramref name="other"/> into this bitmap; returns how many values were new.</summary>
-    public int UnionWith(ChunkBitmap other)
+    /// <summary>ORs <paramref name="other"/> into <paramref name="data"/>; returns how many values were new.</summary>
+    public static int UnionWith(ref ulong[] data, ulong[] other)
     {
         var added = 0;
-        for (var c = 0; c < other._n; c++)
+        foreach (var (key, theirs) in Chunks(other))
         {
-            var theirs = other._chunks[c];
-            var mine = ChunkFor(other._keys[c], create: true)!;
+            var chunk = ChunkOf(data, key);
+            if (chunk < 0)
+            {
+                chunk = NewChunk(ref data, key);
+            }
+
+            var mine = data.AsSpan(ChunkStart(data, chunk), WordsPerChunk);
+            var words = other.AsSpan(theirs, WordsPerChunk);
             for (var w = 0; w < WordsPerChunk; w++)
             {
-                added += BitOperations.PopCount(theirs[w] & ~mine[w]);
-                mine[w] |= theirs[w];
+                added += BitOperations.PopCount(words[w] & ~mine[w]);
+                mine[w] |= words[w];
             }
         }
 
         return added;
     }
 
-    public ChunkBitmap Clone()
-    {
-        var copy = new ChunkBitmap { _keys = (uint[])_keys.Clone(), _chunks = new ulong[_chunks.Length][], _n = _n };
-        for (var c = 0; c < _n; c++)
-        {
-            copy._chunks[c] = (ulong[])_chunks[c].Clone();
-        }
+    public static uint Min(ulong[] data) => Values(data).First();
 
-        return copy;
-    }
-
-    public IEnumerable<uint> Values()
+    public static IEnumerable<uint> Values(ulong[] data)
     {
-        for (var c = 0; c < _n; c++)
+        foreach (var (key, start) in Chunks(data))
         {
-            var words = _chunks[c];
-            var baseValue = _keys[c] << ChunkShift;
             for (var w = 0; w < WordsPerChunk; w++)
             {
-                var bits = words[w];
+                var bits = data[start + w];
                 while (bits != 0)
                 {
-                    yield return baseValue | (uint)((w * 64) + BitOperations.TrailingZeroCount(bits));
+                    yield return (key << ChunkShift) | (uint)((w * 64) + BitOperations.TrailingZeroCount(bits));
                     bits &= bits - 1;
                 }
             }
         }
     }
 
-    private ulong[]? ChunkFor(uint key, bool create)
+    private static int Capacity(ulong[] data) => (int)(data[0] >> 32);
+
+    // Key-table slots for a capacity: a power of two, at least twice the capacity (load at most 1/2).
+    private static int Slots(int capacity) => (int)BitOperations.RoundUpToPowerOf2((uint)(2 * capacity));
+
+    private static int ChunkStart(ulong[] data, int chunk) => 1 + Slots(Capacity(data)) + (chunk * WordsPerChunk);
+
+    private static int WordIndex(ulong[] data, int chunk, uint value) => ChunkStart(data, chunk) + (int)((value >> 6) & (WordsPerChunk - 1));
+
+    private static int Slot(uint key, int slots) => (int)((key * 0x9E3779B1u) >> 7) & (slots - 1);
+
+    // The chunk number of a key, or -1.
+    private static int ChunkOf(ulong[] data, uint key)
     {
-        if (_last < _n && _keys[_last] == key)
+        var slots = Slots(Capacity(data));
+        for (var i = Slot(key, slots); ; i = (i + 1) & (slots - 1))
         {
-            return _chunks[_last];
+            var entry = data[1 + i];
+            if (entry == 0)
+            {
+                return -1;
+            }
+
+            if ((uint)(entry >> 32) == key)
+            {
+                return (int)(uint)entry - 1;
+            }
+        }
+    }
+
+    // Adds a chunk for a key that has none (growing the array when full); returns its number.
+    private static int NewChunk(ref ulong[] data, uint key)
+    {
+        var used = (int)(uint)data[0];
+        if (used == Capacity(data))
+        {
+            var grown = Create(used + (used / 2) + 1);
+            foreach (var (k, start) in Chunks(data))
+            {
+                var at = Insert(grown, k);
+                data.AsSpan(start, WordsPerChunk).CopyTo(grown.AsSpan(ChunkStart(grown, at), WordsPerChunk));
+            }
+
+            data = grown;
         }
 
-        var at = CompactSet.LowerBound(_keys.AsSpan(0, _n), key);
-        if (at < _n && _keys[at] == key)
+        return Insert(data, key);
+    }
+
+    private static int Insert(ulong[] data, uint key)
+    {
+        var chunk = (int)(uint)data[0];
+        var slots = Slots(Capacity(data));
+        var i = Slot(key, slots);
+        while (data[1 + i] != 0)
         {
-            _last = at;
-            return _chunks[at];
+            i = (i + 1) & (slots - 1);
         }
 
-        if (!create)
+        data[1 + i] = ((ulong)key << 32) | (uint)(chunk + 1);
+        data[0]++;
+        return chunk;
+    }
+
+    // (key, index of the chunk's first word) for every chunk, in key order.
+    private static List<(uint Key, int Start)> Chunks(ulong[] data)
+    {
+        var slots = Slots(Capacity(data));
+        var chunks = new List<(uint Key, int Start)>((int)(uint)data[0]);
+        for (var i = 0; i < slots; i++)
         {
-            return null;
+            var entry = data[1 + i];
+            if (entry != 0)
+            {
+                chunks.Add(((uint)(entry >> 32), ChunkStart(data, (int)(uint)entry - 1)));
+            }
         }
 
-        if (_n == _keys.Length)
-        {
-            Array.Resize(ref _keys, _n * 2);
-            Array.Resize(ref _chunks, _n * 2);
-        }
-
-        Array.Copy(_keys, at, _keys, at + 1, _n - at);
-        Array.Copy(_chunks, at, _chunks, at + 1, _n - at);
-        _keys[at] = key;
-        _chunks[at] = new ulong[WordsPerChunk];
-        _n++;
-        _last = at;
-        return _chunks[at];
+        chunks.Sort();
+        return chunks;
     }
 }

@@ -1,3 +1,4 @@
+using CsCheck;
 using ScanScope.Telescope;
 
 namespace ScanScope.Tests.Telescope;
@@ -27,6 +28,75 @@ public sealed class TelescopeAccumulatorTests
         Assert.Equal(1 / 4.0, model.UptimeOf(2));
         Assert.Equal(0, model.UptimeOf(3));
         Assert.Equal(1, model.ActiveObservers);
+    }
+
+    [Fact]
+    public void Activity_EqualsANaivePerObserverModel_WhateverTheOrderSplitAndMerge()
+    {
+        // Observers in a few /20s of two /16s (dense minutes, with more than 256 of one /20 up, and
+        // sparse ones), times over three days; packets shuffled within a few minutes (reordered
+        // input reopens sealed minutes) and dealt to up to three accumulators that are then merged.
+        var gen = from n in Gen.Int[1, 4000]
+                  from seed in Gen.Int
+                  from parts in Gen.Int[1, 3]
+                  from jitter in Gen.Int[0, 5]
+                  select (n, seed, parts, jitter);
+        gen.Sample(
+            t =>
+            {
+                var random = new Random(t.seed);
+                var packets = new List<(uint Dst, long Ts)>();
+                for (var i = 0; i < t.n; i++)
+                {
+                    var burst = random.Next(4) == 0;
+                    var dst = burst ? 0x2C0A1000u + (uint)random.Next(600) : (random.Next(2) == 0 ? 0x2C0A0000u : 0x2C0B0000u) + (uint)random.Next(65536);
+                    var minute = burst ? 100 + (i % 2) : random.Next(3 * 1440);
+                    packets.Add((dst, Start + (minute * Minute) + random.Next(60_000_000)));
+                }
+
+                packets.Sort((a, b) => a.Ts.CompareTo(b.Ts));
+                for (var i = 0; i + 1 < packets.Count && t.jitter > 0; i++)
+                {
+                    var j = Math.Min(packets.Count - 1, i + random.Next(t.jitter + 1));
+                    (packets[i], packets[j]) = (packets[j], packets[i]);
+                }
+
+                var accs = Enumerable.Range(0, t.parts).Select(_ => new TelescopeAccumulator()).ToArray();
+                var naive = new Dictionary<uint, SortedSet<uint>>();
+                var perMinute = new Dictionary<uint, long>();
+                foreach (var (dst, ts) in packets)
+                {
+                    accs[random.Next(t.parts)].Add(dst, ts);
+                    var m = TelescopeAccumulator.MinuteOf(ts);
+                    (naive.TryGetValue(dst, out var set) ? set : naive[dst] = []).Add(m);
+                    perMinute[m] = perMinute.GetValueOrDefault(m) + 1;
+                }
+
+                foreach (var other in accs.Skip(1))
+                {
+                    accs[0].Merge(other);
+                }
+
+                var acc = accs[0];
+                var space = TelescopeSpace.Parse(["44.10.0.0/16"]);
+                var first = TelescopeAccumulator.MinuteOf(Start) + 30;
+                var end = first + 2000;
+                const int k = 7;
+                var informative = Enumerable.Range(0, 300).Select(p => p % 5 != 0).ToArray();
+                var expected = naive.Where(o => space.Contains(o.Key)).OrderBy(o => o.Key).Select(o => (
+                    o.Key,
+                    o.Value.Where(m => m >= first && m < end).Select(m => (m - first) / k).Distinct().Count(p => informative[p]),
+                    string.Join(",", o.Value.Select(m => m / 1440).Distinct()))).ToList();
+                var actual = acc.Activity(space, first, end, k, informative).Select(a => (a.Address, a.Periods, string.Join(",", a.Days))).ToList();
+
+                Assert.Equal(expected, actual);
+                Assert.Equal(naive.Count, acc.ObserversSeen);
+                Assert.Equal(naive.Keys.Count(space.Contains), acc.ObserversIn(space));
+                Assert.Equal(perMinute.OrderBy(x => x.Key), acc.MinutePackets.OrderBy(x => x.Key));
+                Assert.Equal(packets.Count, acc.Packets);
+            },
+            iter: 60,
+            seed: "0N0XIzNsQ0O4");
     }
 
     [Fact]
