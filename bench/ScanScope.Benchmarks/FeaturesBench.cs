@@ -200,8 +200,15 @@ public static class FeaturesMemory
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reader   packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2}"));
             foreach (var threads in new[] { 1, Environment.ProcessorCount, 2 * Environment.ProcessorCount })
             {
-                (wall, cpu, _) = Measure(() => Analysis.Run([path], new AnalysisOptions { Threads = threads }).Counters.Packets);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"analyze  threads={threads} packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2}"));
+                IReadOnlyList<StageTiming> stages = [];
+                (wall, cpu, _) = Measure(() =>
+                {
+                    var result = Analysis.Run([path], new AnalysisOptions { Threads = threads });
+                    stages = result.Timings;
+                    return result.Counters.Packets;
+                });
+                var split = string.Join(' ', stages.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Stage}={t.Seconds:F3}")));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"analyze  threads={threads} packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2} ({split})"));
             }
         }
     }

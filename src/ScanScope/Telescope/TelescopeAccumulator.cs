@@ -138,11 +138,20 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
             }
         }
 
+        // Records of one minute are concatenated (their slots renamed): an observer in both appears
+        // twice, which the activity walk counts once and a reopened minute seals once.
         foreach (var (minute, record) in other._sealed)
         {
-            Open(minute);
-            Set(record, map);
-            Close();
+            for (var at = 0; at < record.Length;)
+            {
+                var slot = map[record[at] | (record[at + 1] << 16)];
+                record[at] = (ushort)slot;
+                record[at + 1] = (ushort)(slot >> 16);
+                at += 3 + (record[at + 2] == DenseMark ? WordsPerSlot * 4 : record[at + 2]);
+            }
+
+            ref var mine = ref CollectionsMarshal.GetValueRefOrAddDefault(_sealed, minute, out var exists);
+            mine = exists ? [.. mine!, .. record] : record;
         }
 
         foreach (var (minute, n) in other._minutePackets)
@@ -326,7 +335,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         _minuteTo = _minuteFrom + NsPerMinute;
         if (_sealed.Remove(minute, out var record))
         {
-            Set(record, null);
+            Set(record);
         }
     }
 
@@ -411,12 +420,12 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         return dense ? at + (WordsPerSlot * 4) : at;
     }
 
-    // Sets a sealed record's observers in the open minute; map renames another accumulator's slots.
-    private void Set(ushort[] record, int[]? map)
+    // Sets a sealed record's observers in the open minute.
+    private void Set(ushort[] record)
     {
         for (var walk = new Walk(record); walk.MoveNext();)
         {
-            var slot = map is null ? walk.Slot : map[walk.Slot];
+            var slot = walk.Slot;
             if (_dirty[slot] == 0)
             {
                 _touched.Add(slot);
