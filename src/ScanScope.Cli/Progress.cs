@@ -38,6 +38,9 @@ internal sealed class Progress : IDisposable
         MaybeDraw();
     }
 
+    /// <summary>An <see cref="IProgress{T}"/> that reports the bytes done in each value, on the caller's thread.</summary>
+    public IProgress<T> For<T>(Func<T, long> bytesDone) => new Reporter<T>(this, bytesDone);
+
     /// <summary>Adds bytes done (for several readers at once).</summary>
     public void Advance(long bytes)
     {
@@ -108,6 +111,11 @@ internal sealed class Progress : IDisposable
     };
 
     private static string Clock(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}" : $"{t.Minutes}:{t.Seconds:00}";
+
+    private sealed class Reporter<T>(Progress bar, Func<T, long> bytesDone) : IProgress<T>
+    {
+        public void Report(T value) => bar.Report(bytesDone(value));
+    }
 
     public void Dispose()
     {

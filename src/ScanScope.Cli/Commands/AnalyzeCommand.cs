@@ -90,6 +90,9 @@ internal static class AnalyzeCommand
         // are the analysis' own (they set the observers and the bins), so they leave the predicate.
         var predicate = new PacketFilterPredicate(filter with { SynOnly = true, Telescope = null, FromNs = null, ToNs = null });
 
+        // A bar on standard error for reads that take more than a couple of seconds (files only; the
+        // packet store and ClickHouse report nothing to measure against).
+        using var bar = storeDir is null && !fromClickHouse ? new Progress(FilterOptions.ExpandInputs(given).Where(f => f != "-").Sum(f => new FileInfo(f).Length)) : null;
         var options = new AnalysisOptions
         {
             BinSeconds = parse.GetValue(bin),
@@ -110,6 +113,7 @@ internal static class AnalyzeCommand
             From = filter.FromNs is { } from ? DateTimeOffset.FromUnixTimeMilliseconds(from / 1_000_000) : null,
             To = filter.ToNs is { } to ? DateTimeOffset.FromUnixTimeMilliseconds(to / 1_000_000) : null,
             Filter = predicate,
+            Progress = bar is null ? null : bar.For<AnalysisProgress>(p => p.Bytes),
         };
         var prefix = parse.GetValue(resultPrefix)!;
         if (fromClickHouse && !Regex.IsMatch(prefix, "^[A-Za-z_][A-Za-z0-9_]{0,40}$"))

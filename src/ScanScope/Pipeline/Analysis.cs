@@ -172,8 +172,8 @@ public static class Analysis
             {
                 var before = _seen.GetValueOrDefault(counters);
                 _records += counters.Records - before.Records;
-                _bytes += counters.Bytes - before.Bytes;
-                _seen[counters] = (counters.Records, counters.Bytes);
+                _bytes += counters.SourceBytes - before.Bytes;
+                _seen[counters] = (counters.Records, counters.SourceBytes);
                 if (fileDone)
                 {
                     _filesDone++;

@@ -86,5 +86,5 @@ public sealed record AnalysisOptions
 /// <param name="FilesDone">Inputs read completely.</param>
 /// <param name="Files">Inputs in all.</param>
 /// <param name="Records">Capture records read so far.</param>
-/// <param name="Bytes">Captured bytes read so far.</param>
+/// <param name="Bytes">Bytes of the input files consumed so far (compressed bytes for .gz/.zst).</param>
 public readonly record struct AnalysisProgress(int FilesDone, int Files, long Records, long Bytes);

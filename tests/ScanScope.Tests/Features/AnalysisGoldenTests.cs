@@ -1,3 +1,4 @@
+using ScanScope.Capture;
 using ScanScope.Features;
 using ScanScope.Packets;
 using ScanScope.Pipeline;
@@ -34,6 +35,38 @@ public sealed class AnalysisGoldenTests
         packets.Add(Syn("3.3.3.3", "10.0.0.3", 22, 2400));
         packets.Add(Syn("4.4.4.4", "10.0.0.3", 8080, 2999.5, ipId: 54321));
         return [.. packets.OrderBy(p => p.TimestampNs)];
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Progress_EndsWithEveryFileDone_AndTheFilesBytes(int threads)
+    {
+        // The CLI's bar measures against the files' sizes: the last report must count all of them.
+        var packets = Scenario();
+        var first = Pcap(packets.Take(30));
+        var second = Pcap(packets.Skip(30));
+        var reports = new List<AnalysisProgress>();
+        var sink = new Sink(reports);
+        Analysis.Run(
+            [new PacketSource("a.pcap", () => new PcapReader(new MemoryStream(first), "a.pcap")), new PacketSource("b.pcap", () => new PcapReader(new MemoryStream(second), "b.pcap"))],
+            new AnalysisOptions { Threads = threads, Progress = sink },
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(new AnalysisProgress(2, 2, packets.Count, first.Length + second.Length), reports[^1]);
+        Assert.Equal([0, 1, 2], reports.Select(r => r.FilesDone).Prepend(0).Distinct());
+        Assert.Equal(reports.OrderBy(r => r.Bytes).ToList(), reports);
+    }
+
+    private sealed class Sink(List<AnalysisProgress> reports) : IProgress<AnalysisProgress>
+    {
+        public void Report(AnalysisProgress value)
+        {
+            lock (reports)
+            {
+                reports.Add(value);
+            }
+        }
     }
 
     private static FeatureRow Row(AnalysisResult r, string src) => Assert.Single(r.Features, f => f.Src == Ip(src));
