@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace ScanScope.Confirmation;
 
 /// <summary>
@@ -32,8 +34,8 @@ internal sealed class PortHits
     /// </summary>
     public static List<PortHits> ByPort(IReadOnlyList<SourceEvents> sources, long retryWindowNs, IReadOnlySet<uint>? observers)
     {
-        var perPort = new Dictionary<ushort, List<(long T, int H, uint D)>>();
-        var last = new Dictionary<(uint D, ushort P), long>();
+        var perPort = new Dictionary<ushort, List<Hit>>();
+        var last = new Dictionary<ulong, long>();
         for (var h = 0; h < sources.Count; h++)
         {
             var s = sources[h];
@@ -46,7 +48,7 @@ internal sealed class PortHits
                     continue;
                 }
 
-                var key = (d, s.Ports[i]);
+                var key = ((ulong)d << 16) | s.Ports[i];
                 var t = s.TimesNs[i];
                 if (last.TryGetValue(key, out var previous) && t - previous <= retryWindowNs)
                 {
@@ -60,17 +62,24 @@ internal sealed class PortHits
                     perPort[s.Ports[i]] = list;
                 }
 
-                list.Add((t, h, d));
+                list.Add(new Hit(t, h, d));
             }
         }
 
         var result = new List<PortHits>(perPort.Count);
         foreach (var (port, list) in perPort.OrderBy(kv => kv.Key))
         {
-            list.Sort((a, b) => a.T != b.T ? a.T.CompareTo(b.T) : a.H != b.H ? a.H.CompareTo(b.H) : a.D.CompareTo(b.D));
+            // A struct comparison the sort specialises on: several times faster than a delegate on millions of hits.
+            CollectionsMarshal.AsSpan(list).Sort();
             result.Add(new PortHits(port, [.. list.Select(x => x.T)], [.. list.Select(x => x.H)], [.. list.Select(x => x.D)]));
         }
 
         return result;
+    }
+
+    /// <summary>One hit: time, host index, destination; ordered by time, then host, then destination.</summary>
+    private readonly record struct Hit(long T, int H, uint D) : IComparable<Hit>
+    {
+        public int CompareTo(Hit other) => T != other.T ? T.CompareTo(other.T) : H != other.H ? H.CompareTo(other.H) : D.CompareTo(other.D);
     }
 }
