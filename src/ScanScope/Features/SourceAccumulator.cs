@@ -57,9 +57,12 @@ public sealed class SourceAccumulator
     internal SlabStore Store => _store;
 
     /// <summary>Folds one packet that falls in bin <paramref name="bin"/>.</summary>
-    public void Add(in PacketRecord packet, uint bin)
+    public void Add(in PacketRecord packet, uint bin) => Add(packet.Src, packet.Dst, packet.DstPort, packet.TimestampNs, packet.Ttl, packet.Tool, bin);
+
+    /// <summary>Folds one packet, given by the fields the features use, that falls in bin <paramref name="bin"/>.</summary>
+    public void Add(uint src, uint dst, ushort port, long timestampNs, byte ttl, Toolchain tool, uint bin)
     {
-        ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_sources, packet.Src, out var exists);
+        ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_sources, src, out var exists);
         if (!exists)
         {
             s = SourceState.Empty;
@@ -67,24 +70,23 @@ public sealed class SourceAccumulator
 
         Packets++;
         s.Packets++;
-        s.FirstNs = Math.Min(s.FirstNs, packet.TimestampNs);
-        s.LastNs = Math.Max(s.LastNs, packet.TimestampNs);
+        s.FirstNs = Math.Min(s.FirstNs, timestampNs);
+        s.LastNs = Math.Max(s.LastNs, timestampNs);
         var store = _store;
         s.Bins.Add(bin, store);
-        s.Tools |= 1u << ((int)packet.Tool & 31);
-        s.TtlMin = Math.Min(s.TtlMin, packet.Ttl);
-        s.TtlMax = Math.Max(s.TtlMax, packet.Ttl);
-        var port = packet.DstPort;
+        s.Tools |= 1u << ((int)tool & 31);
+        s.TtlMin = Math.Min(s.TtlMin, ttl);
+        s.TtlMax = Math.Max(s.TtlMax, ttl);
         if (!s.PerPort.Exists && s.Ports.Count == 1 && s.Ports.Single != port)
         {
             s.PerPort = PortDestinations.FromSinglePort((ushort)s.Ports.Single, s.Destinations, store, store, PortListLimit);
         }
 
         s.Ports.Add(port, store);
-        s.Destinations.Add(packet.Dst, store);
+        s.Destinations.Add(dst, store);
         if (s.PerPort.Exists)
         {
-            s.PerPort.Add(port, packet.Dst, store, PortListLimit);
+            s.PerPort.Add(port, dst, store, PortListLimit);
         }
     }
 
