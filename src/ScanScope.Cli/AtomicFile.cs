@@ -33,7 +33,7 @@ internal static class CsvFile
                 continue;
             }
 
-            var fields = Split(line);
+            var fields = ScanScope.Evaluation.CsvFields.Split(line);
             if (header is null)
             {
                 header = fields;
@@ -45,48 +45,5 @@ internal static class CsvFile
         }
 
         return (header ?? [], rows);
-    }
-
-    private static string[] Split(string line)
-    {
-        var fields = new List<string>();
-        var sb = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var ch = line[i];
-            if (quoted)
-            {
-                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    sb.Append('"');
-                    i++;
-                }
-                else if (ch == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    sb.Append(ch);
-                }
-            }
-            else if (ch == '"')
-            {
-                quoted = true;
-            }
-            else if (ch == ',')
-            {
-                fields.Add(sb.ToString());
-                sb.Clear();
-            }
-            else
-            {
-                sb.Append(ch);
-            }
-        }
-
-        fields.Add(sb.ToString());
-        return [.. fields];
     }
 }

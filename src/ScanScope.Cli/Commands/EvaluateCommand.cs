@@ -5,24 +5,33 @@ using ScanScope.Evaluation;
 
 namespace ScanScope.Cli;
 
-/// <summary><c>scanscope evaluate --truth labels.csv --clusters clusters.csv [--json]</c>: clustering quality against ground truth.</summary>
+/// <summary><c>scanscope evaluate --truth labels.csv --clusters clusters.csv [--summary cluster_summary.csv] [--json]</c>: clustering and category quality against ground truth.</summary>
 internal static class EvaluateCommand
 {
     public static Command Create()
     {
         var truth = new Option<FileInfo>("--truth") { Description = "labels.csv from simulate (src_ip,group_id,category,tool)", Required = true };
         var clusters = new Option<FileInfo>("--clusters") { Description = "clusters.csv from analyze or cluster (src_ip,cluster_id)", Required = true };
+        var summary = new Option<FileInfo?>("--summary")
+        {
+            Description = "cluster_summary.csv from analyze, to score each group's scanning category (default: the one beside --clusters, when there is one)",
+        };
         var json = new Option<bool>("--json") { Description = "print the full report as JSON" };
         var command = new Command("evaluate", "Print ARI, AMI, homogeneity, completeness, heavy-hitter precision/recall and groups recovered against ground truth.")
         {
-            truth, clusters, json,
+            truth, clusters, summary, json,
         };
         command.SetAction(parse =>
         {
+            var clustersFile = parse.GetValue(clusters)!;
             var report = GroundTruthEvaluation.Evaluate(
                 Read(parse.GetValue(truth)!, EvaluationFiles.ReadTruth),
-                Read(parse.GetValue(clusters)!, EvaluationFiles.ReadClusters));
-            parse.InvocationConfiguration.Output.Write(parse.GetValue(json) ? ToJson(report) : ToText(report));
+                Read(clustersFile, EvaluationFiles.ReadClusters));
+            var summaryFile = parse.GetValue(summary) ?? new FileInfo(Path.Combine(clustersFile.DirectoryName ?? ".", "cluster_summary.csv"));
+            var categories = parse.GetValue(summary) is not null || summaryFile.Exists
+                ? GroundTruthEvaluation.Categories(report, Read(summaryFile, EvaluationFiles.ReadClusterCategories))
+                : null;
+            parse.InvocationConfiguration.Output.Write(parse.GetValue(json) ? ToJson(report, categories) : ToText(report, categories));
             return 0;
         });
         return command;
@@ -45,7 +54,7 @@ internal static class EvaluateCommand
         }
     }
 
-    internal static string ToText(EvaluationReport r)
+    internal static string ToText(EvaluationReport r, IReadOnlyList<CategoryOutcome>? categories = null)
     {
         var w = new StringWriter(CultureInfo.InvariantCulture);
         w.WriteLine($"sources            {r.Sources} (missing from clusters: {r.MissingFromClusters}, in clusters but not in truth: {r.NotInTruth})");
@@ -71,12 +80,21 @@ internal static class EvaluateCommand
             }
         }
 
+        if (categories is not null)
+        {
+            w.WriteLine($"categories right   {categories.Count(c => c.Right)} of {categories.Count} groups (the category of the cluster holding most of each group)");
+            foreach (var c in categories.Where(c => !c.Right))
+            {
+                w.WriteLine($"  group {c.GroupId} {c.Category}: cluster {c.Cluster} called {c.ClusterCategory}");
+            }
+        }
+
         return w.ToString();
     }
 
     private static string Share(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
 
-    private static string ToJson(EvaluationReport r)
+    private static string ToJson(EvaluationReport r, IReadOnlyList<CategoryOutcome>? categories)
     {
         static double? Num(double v) => double.IsNaN(v) ? null : v;
         var document = new
@@ -98,6 +116,8 @@ internal static class EvaluateCommand
                 group_id = g.GroupId, category = g.Category, sources = g.Sources, best_cluster = g.BestCluster,
                 in_best_cluster = g.InBestCluster, best_cluster_size = g.BestClusterSize, recovered = g.Recovered,
             }),
+            categories = categories?.Select(c => new { group_id = c.GroupId, category = c.Category, cluster = c.Cluster, cluster_category = c.ClusterCategory, right = c.Right }),
+            categories_right = categories?.Count(c => c.Right),
         };
         return JsonSerializer.Serialize(document, JsonOptions) + Environment.NewLine;
     }

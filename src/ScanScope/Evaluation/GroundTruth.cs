@@ -25,6 +25,21 @@ public static class EvaluationFiles
     }
 
     /// <summary>Reads <c>src_ip,cluster_id</c> (−1 noise, −2 heavy hitter) into a map.</summary>
+    /// <summary>Reads <c>cluster_summary.csv</c> from analyze: the category confirmation gave each cluster.</summary>
+    public static IReadOnlyDictionary<int, string> ReadClusterCategories(string path)
+    {
+        var result = new Dictionary<int, string>();
+        foreach (var (line, fields, col) in Rows(path, "cluster_id", "category"))
+        {
+            if (!result.TryAdd(ParseInt(path, line, fields[col[0]], "cluster_id"), fields[col[1]]))
+            {
+                throw new FormatException($"{path}: line {line}: cluster {fields[col[0]]} appears twice");
+            }
+        }
+
+        return result;
+    }
+
     public static IReadOnlyDictionary<string, int> ReadClusters(string path)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -40,14 +55,14 @@ public static class EvaluationFiles
     }
 
     /// <summary>
-    /// The rows of a simple CSV file (comma-separated, no embedded commas; surrounding quotes are dropped), with the
+    /// The rows of a CSV file (RFC 4180 quoting, blanks around fields dropped), with the
     /// positions of the wanted columns. Throws <see cref="FormatException"/> naming file and line.
     /// </summary>
     internal static IEnumerable<(int Line, string[] Fields, int[] Columns)> Rows(string path, params string[] wanted)
     {
         using var reader = new StreamReader(path);
         var header = reader.ReadLine() ?? throw new FormatException($"{path}: empty file, expected a header");
-        var names = Split(header);
+        var names = Fields(header);
         var columns = new int[wanted.Length];
         for (var k = 0; k < wanted.Length; k++)
         {
@@ -67,7 +82,7 @@ public static class EvaluationFiles
                 continue;
             }
 
-            var fields = Split(line);
+            var fields = Fields(line);
             if (fields.Length != names.Length)
             {
                 throw new FormatException($"{path}: line {lineNumber}: {fields.Length} fields, header has {names.Length}");
@@ -82,14 +97,6 @@ public static class EvaluationFiles
             ? v
             : throw new FormatException($"{path}: line {line}: {column} '{value}' is not an integer");
 
-    private static string[] Split(string line)
-    {
-        var fields = line.TrimEnd('\r').Split(',');
-        for (var i = 0; i < fields.Length; i++)
-        {
-            fields[i] = fields[i].Trim().Trim('"');
-        }
-
-        return fields;
-    }
+    // Fields with surrounding blanks removed (hand-edited files).
+    private static string[] Fields(string line) => [.. CsvFields.Split(line).Select(f => f.Trim())];
 }

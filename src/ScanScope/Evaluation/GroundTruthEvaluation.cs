@@ -3,7 +3,14 @@ namespace ScanScope.Evaluation;
 /// <summary>Recovery of the ground-truth groups of one category.</summary>
 public sealed record CategoryRecovery(string Category, int Groups, int Recovered, int Sources);
 
-/// <summary>What happened to one ground-truth group: the cluster holding most of it, and whether that counts as recovered.</summary>
+/// <summary>A truth group's scanning category against the category of the cluster holding most of it.</summary>
+public sealed record CategoryOutcome(int GroupId, string Category, int Cluster, string ClusterCategory)
+{
+    /// <summary>True when the cluster was given the group's category.</summary>
+    public bool Right => string.Equals(Category, ClusterCategory, StringComparison.Ordinal);
+}
+
+/// <summary>A truth group: its best cluster (holding most of its sources) and whether it counts as recovered.</summary>
 public sealed record GroupOutcome(int GroupId, string Category, int Sources, int BestCluster, int InBestCluster, int BestClusterSize, bool Recovered);
 
 /// <summary>Clustering quality against the simulator's ground truth.</summary>
@@ -43,6 +50,19 @@ public sealed record EvaluationReport(
 /// </remarks>
 public static class GroundTruthEvaluation
 {
+    /// <summary>
+    /// The scanning category of each truth group against the category confirmation gave the cluster that
+    /// holds most of its sources (<c>cluster_summary.csv</c>): one row per group that has such a cluster.
+    /// </summary>
+    public static IReadOnlyList<CategoryOutcome> Categories(EvaluationReport report, IReadOnlyDictionary<int, string> clusterCategories)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(clusterCategories);
+        return [.. report.GroupOutcomes
+            .Where(g => g.BestCluster >= 0)
+            .Select(g => new CategoryOutcome(g.GroupId, g.Category, g.BestCluster, clusterCategories.GetValueOrDefault(g.BestCluster, "none")))];
+    }
+
     public static EvaluationReport Evaluate(IReadOnlyList<TruthLabel> truth, IReadOnlyDictionary<string, int> clusters, double share = 0.9, double purity = 0.9)
     {
         ArgumentNullException.ThrowIfNull(truth);

@@ -51,4 +51,31 @@ public sealed class EvaluateCommandTests : IDisposable
         var e = Assert.Throws<UsageException>(() => ClusterCommandTests.Run("evaluate", "--truth", truth, "--clusters", clusters));
         Assert.Contains("clusters.csv: line 2", e.Message);
     }
+
+    [Fact]
+    public void Summary_BesideTheClusters_ScoresEachGroupsCategory_ReadingQuotedFields()
+    {
+        // Cluster 0 holds group 0 and is called single-port (right); cluster 1 holds group 1, a periodic
+        // sweep, and is called slow-sweeping (wrong). An organization with a comma is quoted (RFC 4180).
+        var (truth, clusters) = Write(
+            "src_ip,group_id,category,tool\na,0,single-port,zmap\nb,0,single-port,zmap\nc,1,periodic-sweeping,zmap\nd,1,periodic-sweeping,zmap\n",
+            "src_ip,cluster_id\na,0\nb,0\nc,1\nd,1\n");
+        File.WriteAllText(
+            Path.Combine(_dir, "cluster_summary.csv"),
+            "cluster_id,organizations,category,verdict\n0,\"Example, Inc.\",single-port,complete\n1,\"A \"\"big\"\" ISP, Ltd\",slow-sweeping,complete\n");
+        var (_, output) = ClusterCommandTests.Run("evaluate", "--truth", truth, "--clusters", clusters);
+        Assert.Contains("categories right   1 of 2 groups", output);
+        Assert.Contains("group 1 periodic-sweeping: cluster 1 called slow-sweeping", output);
+
+        var (_, json) = ClusterCommandTests.Run("evaluate", "--truth", truth, "--clusters", clusters, "--json");
+        Assert.Equal(1, JsonDocument.Parse(json).RootElement.GetProperty("categories_right").GetInt32());
+    }
+
+    [Fact]
+    public void Summary_GivenButMissing_IsAUsageError()
+    {
+        var (truth, clusters) = Write("src_ip,group_id,category,tool\na,0,x,y\n", "src_ip,cluster_id\na,0\n");
+        var e = Assert.Throws<UsageException>(() => ClusterCommandTests.Run("evaluate", "--truth", truth, "--clusters", clusters, "--summary", Path.Combine(_dir, "nope.csv")));
+        Assert.Contains("nope.csv: no such file", e.Message);
+    }
 }
