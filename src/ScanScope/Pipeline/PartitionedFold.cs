@@ -219,7 +219,7 @@ internal static class PartitionedFold
         // Packets held back for the source accumulator, folded in groups by source (Flush).
         private const int GroupBits = 10;
         private const int Groups = 1 << GroupBits;
-        private readonly Pending[] _pending = new Pending[PendingPackets];
+        private readonly Pending[] _pending = GC.AllocateUninitializedArray<Pending>(PendingPackets);
         private Pending[]? _grouped;
         private int _count;
 
@@ -298,7 +298,7 @@ internal static class PartitionedFold
                 return;
             }
 
-            _grouped ??= new Pending[_pending.Length];
+            _grouped ??= GC.AllocateUninitializedArray<Pending>(_pending.Length);
             Span<int> start = stackalloc int[Groups + 1];
             start.Clear();
             var pending = _pending.AsSpan(0, n);
