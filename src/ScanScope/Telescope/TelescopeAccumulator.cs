@@ -243,31 +243,42 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         Array.Fill(lastPeriod, uint.MaxValue);
         Array.Fill(lastDay, uint.MaxValue);
         var dayStart = new int[observers + 1];
-        var pairs = new List<(int Observer, uint Day)>();
-        foreach (var minute in _sealed.Keys.Order())
-        {
-            var inWindow = minute >= firstMinute && minute < endMinute;
-            var period = inWindow ? (minute - firstMinute) / (uint)periodMinutes : 0;
-            var counts = inWindow && period < informative.Count && informative[(int)period];
-            var day = minute / 1440;
-            for (var walk = new Walk(_sealed[minute]); walk.MoveNext();)
-            {
-                var (slot, word) = (walk.Slot, walk.Offset >> 6);
-                var o = rank[(slot * WordsPerSlot) + word] + BitOperations.PopCount(_seen[slot][word] & ((1UL << (walk.Offset & 63)) - 1));
-                if (inWindow && lastPeriod[o] != period)
-                {
-                    periods[o] += counts ? 1 : 0;
-                    lastPeriod[o] = period;
-                }
 
-                if (lastDay[o] != day)
+        // The walk is split over the cores by slot: an observer lives in one slot, so each part
+        // updates only its own observers' entries, and sees their minutes in time order.
+        var minutes = _sealed.Keys.Order().ToArray();
+        var records = minutes.Select(m => _sealed[m]).ToArray();
+        var parts = Math.Clamp(Math.Min(Environment.ProcessorCount, _slots), 1, 64);
+        var pairsOf = new List<(int Observer, uint Day)>[parts];
+        Parallel.For(0, parts, part =>
+        {
+            var pairs = pairsOf[part] = [];
+            for (var i = 0; i < minutes.Length; i++)
+            {
+                var minute = minutes[i];
+                var inWindow = minute >= firstMinute && minute < endMinute;
+                var period = inWindow ? (minute - firstMinute) / (uint)periodMinutes : 0;
+                var counts = inWindow && period < informative.Count && informative[(int)period];
+                var day = minute / 1440;
+                for (var walk = new Walk(records[i], part, parts); walk.MoveNext();)
                 {
-                    lastDay[o] = day;
-                    pairs.Add((o, day));
-                    dayStart[o + 1]++;
+                    var (slot, word) = (walk.Slot, walk.Offset >> 6);
+                    var o = rank[(slot * WordsPerSlot) + word] + BitOperations.PopCount(_seen[slot][word] & ((1UL << (walk.Offset & 63)) - 1));
+                    if (inWindow && lastPeriod[o] != period)
+                    {
+                        periods[o] += counts ? 1 : 0;
+                        lastPeriod[o] = period;
+                    }
+
+                    if (lastDay[o] != day)
+                    {
+                        lastDay[o] = day;
+                        pairs.Add((o, day));
+                        dayStart[o + 1]++;
+                    }
                 }
             }
-        }
+        });
 
         // Days grouped by observer (a counting sort; each observer's days are already ascending).
         for (var o = 0; o < observers; o++)
@@ -275,11 +286,14 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
             dayStart[o + 1] += dayStart[o];
         }
 
-        var days = new uint[pairs.Count];
+        var days = new uint[dayStart[observers]];
         var fill = dayStart[..observers];
-        foreach (var (o, day) in pairs)
+        foreach (var pairs in pairsOf)
         {
-            days[fill[o]++] = day;
+            foreach (var (o, day) in pairs)
+            {
+                days[fill[o]++] = day;
+            }
         }
 
         return (periods, days, dayStart);
@@ -436,10 +450,15 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         }
     }
 
-    /// <summary>Walks a sealed minute's record: the slot and offset of every observer in it.</summary>
-    private ref struct Walk(ushort[] record)
+    /// <summary>
+    /// Walks a sealed minute's record: the slot and offset of every observer in it, or only of the
+    /// slots s with s mod <paramref name="parts"/> = <paramref name="part"/>.
+    /// </summary>
+    private ref struct Walk(ushort[] record, int part = 0, int parts = 1)
     {
         private readonly ushort[] _record = record;
+        private readonly int _part = part;
+        private readonly int _parts = parts;
         private int _next;
         private int _at;
         private int _end;
@@ -484,6 +503,12 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
                 Slot = _record[_next] | (_record[_next + 1] << 16);
                 var count = _record[_next + 2];
                 _next += 3;
+                if (Slot % _parts != _part)
+                {
+                    _next += count == DenseMark ? WordsPerSlot * 4 : count;
+                    continue;
+                }
+
                 if (count == DenseMark)
                 {
                     _bitmap = _next;
