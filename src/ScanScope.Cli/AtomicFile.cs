@@ -33,7 +33,7 @@ internal static class CsvFile
                 continue;
             }
 
-            var fields = ScanScope.Evaluation.CsvFields.Split(line);
+            var fields = CsvFields.Split(line);
             if (header is null)
             {
                 header = fields;

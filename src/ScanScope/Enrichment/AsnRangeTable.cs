@@ -72,7 +72,7 @@ public sealed class AsnRangeTable
         var fields = new List<string>(4);
         while (reader.ReadLine() is { } line)
         {
-            SplitCsv(line, fields);
+            CsvFields.Split(line, fields);
             if (fields.Count < 3 || !TryParseAddress(fields[0], out var start) || !TryParseAddress(fields[1], out var end)
                 || !uint.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var asn) || end < start)
             {
@@ -188,47 +188,5 @@ public sealed class AsnRangeTable
         }
 
         return false;
-    }
-
-    private static void SplitCsv(string line, List<string> fields)
-    {
-        fields.Clear();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-
-        fields.Add(field.ToString());
     }
 }

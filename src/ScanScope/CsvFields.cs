@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ScanScope.Evaluation;
+namespace ScanScope;
 
 /// <summary>Splits one line of the CSV files ScanScope writes (RFC 4180: quoted fields may hold commas and doubled quotes).</summary>
 public static class CsvFields
@@ -8,9 +8,18 @@ public static class CsvFields
     /// <summary>The fields of <paramref name="line"/>, unquoted; a trailing carriage return is dropped.</summary>
     public static string[] Split(string line)
     {
-        ArgumentNullException.ThrowIfNull(line);
-        line = line.TrimEnd('\r');
         var fields = new List<string>();
+        Split(line, fields);
+        return [.. fields];
+    }
+
+    /// <summary>Puts the fields of <paramref name="line"/> into <paramref name="fields"/> (cleared first), for readers of large files.</summary>
+    public static void Split(string line, List<string> fields)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(fields);
+        fields.Clear();
+        line = line.TrimEnd('\r');
         var field = new StringBuilder();
         var quoted = false;
         for (var i = 0; i < line.Length; i++)
@@ -48,6 +57,5 @@ public static class CsvFields
         }
 
         fields.Add(field.ToString());
-        return [.. fields];
     }
 }
