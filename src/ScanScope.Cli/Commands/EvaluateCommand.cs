@@ -27,10 +27,24 @@ internal static class EvaluateCommand
             var report = GroundTruthEvaluation.Evaluate(
                 Read(parse.GetValue(truth)!, EvaluationFiles.ReadTruth),
                 Read(clustersFile, EvaluationFiles.ReadClusters));
-            var summaryFile = parse.GetValue(summary) ?? new FileInfo(Path.Combine(clustersFile.DirectoryName ?? ".", "cluster_summary.csv"));
-            var categories = parse.GetValue(summary) is not null || summaryFile.Exists
-                ? GroundTruthEvaluation.Categories(report, Read(summaryFile, EvaluationFiles.ReadClusterCategories))
-                : null;
+            IReadOnlyList<CategoryOutcome>? categories = null;
+            if (parse.GetValue(summary) is { } given)
+            {
+                categories = GroundTruthEvaluation.Categories(report, Read(given, EvaluationFiles.ReadClusterCategories));
+            }
+            else if (new FileInfo(Path.Combine(clustersFile.DirectoryName ?? ".", "cluster_summary.csv")) is { Exists: true } beside)
+            {
+                // Found, not asked for: a file that is not analyze's summary costs the category lines, not the run.
+                try
+                {
+                    categories = GroundTruthEvaluation.Categories(report, EvaluationFiles.ReadClusterCategories(beside.FullName));
+                }
+                catch (FormatException e)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"scanscope: warning: categories not scored: {e.Message}");
+                }
+            }
+
             parse.InvocationConfiguration.Output.Write(parse.GetValue(json) ? ToJson(report, categories) : ToText(report, categories));
             return 0;
         });

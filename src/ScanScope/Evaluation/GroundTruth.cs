@@ -24,7 +24,6 @@ public static class EvaluationFiles
         return result;
     }
 
-    /// <summary>Reads <c>src_ip,cluster_id</c> (−1 noise, −2 heavy hitter) into a map.</summary>
     /// <summary>Reads <c>cluster_summary.csv</c> from analyze: the category confirmation gave each cluster.</summary>
     public static IReadOnlyDictionary<int, string> ReadClusterCategories(string path)
     {
@@ -40,6 +39,7 @@ public static class EvaluationFiles
         return result;
     }
 
+    /// <summary>Reads <c>src_ip,cluster_id</c> (−1 noise, −2 heavy hitter) into a map.</summary>
     public static IReadOnlyDictionary<string, int> ReadClusters(string path)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);

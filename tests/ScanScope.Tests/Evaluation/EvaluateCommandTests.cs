@@ -78,4 +78,15 @@ public sealed class EvaluateCommandTests : IDisposable
         var e = Assert.Throws<UsageException>(() => ClusterCommandTests.Run("evaluate", "--truth", truth, "--clusters", clusters, "--summary", Path.Combine(_dir, "nope.csv")));
         Assert.Contains("nope.csv: no such file", e.Message);
     }
+
+    [Fact]
+    public void Summary_FoundBesideButNotAnalyzes_IsSkipped_TheScoresStillPrint()
+    {
+        var (truth, clusters) = Write("src_ip,group_id,category,tool\na,0,x,y\nb,0,x,y\n", "src_ip,cluster_id\na,0\nb,0\n");
+        File.WriteAllText(Path.Combine(_dir, "cluster_summary.csv"), "something,else\n1,2\n");
+        var (exit, output) = ClusterCommandTests.Run("evaluate", "--truth", truth, "--clusters", clusters);
+        Assert.Equal(0, exit);
+        Assert.Contains("groups recovered   1 of 1", output);
+        Assert.DoesNotContain("categories right", output);
+    }
 }
