@@ -77,17 +77,17 @@ public sealed class LoopbackCapture : IDisposable
         using var warmUp = new TcpListener(IPAddress.Loopback, 0);
         warmUp.Start();
         var warmPort = ((IPEndPoint)warmUp.LocalEndpoint).Port;
-        var filter = $"tcp port {Port} or tcp port {warmPort}";
+        // A third listener marks the end: packets reach the packet socket in the order the kernel
+        // sends them, so once a SYN to it is in both files every earlier packet is written too.
+        // (Waiting for the files to stop growing was not enough: a tcpdump descheduled on a loaded
+        // machine lets the size stand still for a while and the capture was cut after 2 of 12.)
+        using var endMark = new TcpListener(IPAddress.Loopback, 0);
+        endMark.Start();
+        var endPort = ((IPEndPoint)endMark.LocalEndpoint).Port;
+        var filter = $"tcp port {Port} or tcp port {warmPort} or tcp port {endPort}";
         using var micro = StartTcpdump(Micro, [filter]);
         using var nano = StartTcpdump(Nano, ["--time-stamp-precision=nano", filter]);
-        WaitUntil(() =>
-        {
-            using var probe = new TcpClient();
-            probe.Connect(IPAddress.Loopback, warmPort);
-            using var accepted = warmUp.AcceptTcpClient();
-            Thread.Sleep(100);
-            return HasPacket(Micro) && HasPacket(Nano);
-        }, "tcpdump saw no loopback traffic");
+        WaitUntil(() => Touch(warmUp, warmPort) && HasPacket(Micro) && HasPacket(Nano), "tcpdump saw no loopback traffic");
         var server = Task.Run(() =>
         {
             for (var i = 0; i < Connections; i++)
@@ -108,19 +108,48 @@ public sealed class LoopbackCapture : IDisposable
             s.ReadExactly(new byte[(i * 97) + 1]);
         }
 
-        server.Wait(TimeSpan.FromSeconds(20));
-        // -U writes each packet as it comes; stop once both files have stopped growing.
-        var sizes = (-1L, -1L);
-        WaitUntil(() =>
+        if (!server.Wait(TimeSpan.FromSeconds(20)))
         {
-            Thread.Sleep(300);
-            var now = (new FileInfo(Micro).Length, new FileInfo(Nano).Length);
-            var stable = now == sizes;
-            sizes = now;
-            return stable;
-        }, "tcpdump kept writing");
+            throw new InvalidOperationException("the loopback listener did not serve every connection");
+        }
+
+        WaitUntil(() => Touch(endMark, endPort) && HasSynTo(Micro, endPort) && HasSynTo(Nano, endPort), "tcpdump did not write the end mark");
         Stop(micro);
         Stop(nano);
+    }
+
+    /// <summary>Connects to a listener of this class once and closes the connection again.</summary>
+    private static bool Touch(TcpListener listener, int port)
+    {
+        using (var probe = new TcpClient())
+        {
+            probe.Connect(IPAddress.Loopback, port);
+            using var accepted = listener.AcceptTcpClient();
+        }
+
+        Thread.Sleep(100);
+        return true;
+    }
+
+    /// <summary>Whether the (growing) capture already holds a SYN to the port; a record tcpdump is still writing reads as not yet.</summary>
+    private static bool HasSynTo(string path, int port)
+    {
+        try
+        {
+            using var reader = ScanScope.Capture.CaptureReader.Open(path);
+            while (reader.TryRead(out var p))
+            {
+                if (p.IsSyn && p.DstPort == port)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ScanScope.Capture.CaptureFormatException)
+        {
+        }
+
+        return false;
     }
 
     /// <summary>A pcap file with more than its 24-byte header holds at least one packet.</summary>
