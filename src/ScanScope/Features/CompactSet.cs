@@ -15,10 +15,10 @@ namespace ScanScope.Features;
 /// </remarks>
 internal sealed class SlabStore
 {
-    internal const int MaxBlockShift = 8;
+    internal const int MaxBlockShift = 10;
     private const int PageShift = 20;
     private const int PageSize = 1 << PageShift;
-    private readonly int[] _free = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
+    private readonly int[] _free = [.. Enumerable.Repeat(-1, MaxBlockShift + 1)];
     private ulong[][] _bitmaps = [];
     private int _bitmapCount;
     private uint[][] _pages = [];
@@ -29,17 +29,20 @@ internal sealed class SlabStore
     public SlabStore() => Allocate(1);
 
     /// <summary>Bytes held by the pages and the bitmaps.</summary>
-    public long Bytes
+    public long Bytes => ((long)_pageCount * PageSize * 4) + Usage.BitmapBytes;
+
+    /// <summary>4 MB pages in use, sets that grew into bitmaps, and the bitmaps' bytes (for the memory benchmark).</summary>
+    public (int Pages, int Bitmaps, long BitmapBytes) Usage
     {
         get
         {
-            long bytes = (long)_pageCount * PageSize * 4;
+            long bytes = 0;
             foreach (var b in _bitmaps.AsSpan(0, _bitmapCount))
             {
                 bytes += ChunkBitmap.HeapBytes(b);
             }
 
-            return bytes;
+            return (_pageCount, _bitmapCount, bytes);
         }
     }
 
