@@ -141,6 +141,8 @@ public static class SyntheticTraffic
 /// <c>features-memory SOURCES</c> feeds synthetic packets straight into the accumulators;
 /// <c>features-observers OBSERVERS DAYS</c> fills the telescope accumulator with observers up every minute;
 /// <c>features-pcap SOURCES PATH</c> writes a synthetic capture for a real <c>scanscope analyze</c> run;
+/// <c>features-throughput PATH ROUNDS [THREADS]</c> times the reader alone and analyze up to the feature table, side by side;
+/// <c>features-state PATH</c> prints where the fold's memory goes;
 /// <c>features-rss PATH THREADS</c> prints the peak RSS of analyze up to the feature table.
 /// </summary>
 public static class FeaturesMemory
@@ -161,10 +163,16 @@ public static class FeaturesMemory
                 Console.WriteLine($"{count} packets generated in {c.Elapsed.TotalSeconds:F2} s");
                 return true;
             case ["features-throughput", var path, var rounds]:
-                Throughput(path, int.Parse(rounds, CultureInfo.InvariantCulture));
+                Throughput(path, int.Parse(rounds, CultureInfo.InvariantCulture), [1, Environment.ProcessorCount, 2 * Environment.ProcessorCount]);
+                return true;
+            case ["features-throughput", var path, var rounds, var threads]:
+                Throughput(path, int.Parse(rounds, CultureInfo.InvariantCulture), [int.Parse(threads, CultureInfo.InvariantCulture)]);
                 return true;
             case ["features-rss", var path, var threads]:
                 Rss(path, int.Parse(threads, CultureInfo.InvariantCulture));
+                return true;
+            case ["features-state", var path]:
+                State(path);
                 return true;
             case ["features-split", var path]:
                 Split(path);
@@ -180,7 +188,7 @@ public static class FeaturesMemory
     // Reader alone and analyze-to-features alternately on the same file, wall and CPU seconds each:
     // CPU time stays meaningful when other work shares the machine. The load average is printed
     // with each round, since wall time on a shared machine measures the neighbours too.
-    private static void Throughput(string path, int rounds)
+    private static void Throughput(string path, int rounds, int[] threadCounts)
     {
         long packets;
         using (var reader = CaptureReader.Open(path))
@@ -198,7 +206,7 @@ public static class FeaturesMemory
             var (wall, cpu, _) = Measure(() => CaptureBench.ReadAllBatched(path));
             Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reader   packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2}"));
-            foreach (var threads in new[] { 1, Environment.ProcessorCount, 2 * Environment.ProcessorCount })
+            foreach (var threads in threadCounts)
             {
                 IReadOnlyList<StageTiming> stages = [];
                 (wall, cpu, _) = Measure(() =>
@@ -221,6 +229,18 @@ public static class FeaturesMemory
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         var process = Process.GetCurrentProcess();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threads={threads} sources={rows} wall_s={wall:F2} cpu_s={cpu:F2} peak_rss_bytes={process.PeakWorkingSet64} peak_rss_per_source={process.PeakWorkingSet64 / (double)rows:F0} allocated_bytes={allocated} gc_count={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));
+    }
+
+    // Where the fold's memory goes (one thread): allocated bytes, the sources' set store (pages and
+    // bitmaps) and the telescope accumulator.
+    private static void State(string path)
+    {
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var (parts, _) = PartitionedFold.Run([PacketSource.FromFile(path)], new AnalysisOptions { Threads = 1 }, (_, _) => { }, default);
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        var sources = parts[0].Sources;
+        var (pages, bitmaps, bitmapBytes) = sources.Store.Usage;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"allocated_bytes={allocated} sources={sources.Count} source_bytes={sources.EstimateBytes()} store_pages={pages} bitmaps={bitmaps} bitmap_bytes={bitmapBytes} telescope_bytes={parts[0].Telescope.EstimateBytes()}"));
     }
 
     // The fold alone, packets already in memory in capture order: source accumulator, telescope

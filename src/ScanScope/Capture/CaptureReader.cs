@@ -69,6 +69,38 @@ public static class CaptureReader
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="path"/> is a regular file whose bytes are not gzip or zstd: reading
+    /// it again costs only the parse (no decompression, no stream that can be read once).
+    /// </summary>
+    public static bool IsPlainFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        // A pipe or a device (process substitution, /dev/stdin from a pipe) has no length; opening
+        // a pipe would even wait for its writer.
+        if (path == "-" || !File.Exists(path) || new FileInfo(path).Length == 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            if (!file.CanSeek)
+            {
+                return false;
+            }
+
+            Span<byte> magic = stackalloc byte[4];
+            var n = file.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+            return !IsCompressed(magic[..n]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private static CaptureBuffer OpenInput(string path, int size)
     {
         if (path == "-")

@@ -8,11 +8,18 @@ namespace ScanScope.Pipeline;
 
 /// <summary>One input of an analysis: a name for messages and a way to open its packet reader.</summary>
 /// <param name="Name">File name (or any label).</param>
-/// <param name="Open">Opens a fresh reader; called once, on the thread that reads the input.</param>
+/// <param name="Open">Opens a fresh reader, on the thread that reads the input: once, or once per fold thread when <see cref="CheapToReread"/>.</param>
 public sealed record PacketSource(string Name, Func<IPacketReader> Open)
 {
+    /// <summary>
+    /// True when <see cref="Open"/> may be called again for a second reader of the same packets and
+    /// reading is cheap next to folding (an uncompressed regular file): each fold thread then reads
+    /// the input itself instead of taking batches from a shared reader.
+    /// </summary>
+    public bool CheapToReread { get; init; }
+
     /// <summary>A capture file opened with <see cref="CaptureReader.Open"/>.</summary>
-    public static PacketSource FromFile(string path) => new(path, () => CaptureReader.Open(path));
+    public static PacketSource FromFile(string path) => new(path, () => CaptureReader.Open(path)) { CheapToReread = CaptureReader.IsPlainFile(path) };
 }
 
 /// <summary>

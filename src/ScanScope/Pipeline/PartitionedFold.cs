@@ -25,6 +25,9 @@ internal static class PartitionedFold
     private const int BatchSize = 4096;
     private const int BatchesPerWorker = 4;
 
+    /// <summary>Up to this many threads, each reads the (cheap to reread) inputs itself rather than sharing one reader.</summary>
+    private const int MaxSelfReading = 4;
+
     /// <summary>Folds all inputs; returns one partial state per partition and the readers' counters.</summary>
     public static (AnalysisPartial[] Parts, CaptureCounters Counters) Run(IReadOnlyList<PacketSource> inputs, AnalysisOptions options, Action<CaptureCounters, bool> progress, CancellationToken cancellation)
     {
@@ -44,6 +47,10 @@ internal static class PartitionedFold
             {
                 ReadInput(input, () => batch, b => parts[0].Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, counters, progress, cancellation);
             }
+        }
+        else if (count <= MaxSelfReading && inputs.All(i => i.CheapToReread))
+        {
+            RunSelfReading(inputs, parts, counters, progress, cancellation);
         }
         else
         {
@@ -86,6 +93,53 @@ internal static class PartitionedFold
         }
 
         progress(reader.Counters, true);
+    }
+
+    /// <summary>
+    /// Every worker reads every input itself and folds the packets it owns: no reader thread, no
+    /// hand-over of batches between cores, no waiting. Parsing is repeated on each of the P threads,
+    /// which pays while P parses cost less than the hand-over (measured in docs/benchmarks-features.md).
+    /// Worker 0 alone reports progress and counts the readers' counters (every worker reads the same).
+    /// </summary>
+    private static void RunSelfReading(IReadOnlyList<PacketSource> inputs, Partition[] parts, CaptureCounters counters, Action<CaptureCounters, bool> progress, CancellationToken cancellation)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var workers = new Task[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var (part, first) = (parts[i], i == 0);
+            workers[i] = Task.Factory.StartNew(
+                () =>
+                {
+                    try
+                    {
+                        var batch = new Batch();
+                        var ignored = new CaptureCounters { Files = 0 };
+                        foreach (var input in inputs)
+                        {
+                            ReadInput(input, () => batch, b => part.Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, first ? counters : ignored, first ? progress : static (_, _) => { }, stop.Token);
+                        }
+                    }
+                    catch
+                    {
+                        stop.Cancel();
+                        throw;
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+        }
+
+        try
+        {
+            Task.WaitAll(workers, CancellationToken.None);
+        }
+        catch (AggregateException e)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            ExceptionDispatchInfo.Capture(FirstCause([e])).Throw();
+        }
     }
 
     private static void RunWorkers(IReadOnlyList<PacketSource> inputs, Partition[] parts, CaptureCounters counters, Action<CaptureCounters, bool> progress, CancellationToken cancellation)

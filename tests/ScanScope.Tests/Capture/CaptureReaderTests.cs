@@ -31,6 +31,24 @@ public sealed class CaptureReaderTests
     }
 
     [Fact]
+    public async Task IsPlainFile_OnlyForSeekableUncompressedFiles()
+    {
+        // Plain files can be read once per fold thread; compressed ones, pipes and stdin cannot (cheaply).
+        using var files = new TestFiles();
+        var pcap = SampleCaptures.Small();
+        Assert.True(CaptureReader.IsPlainFile(files.Write("a.pcap", pcap)));
+        Assert.False(CaptureReader.IsPlainFile(files.Write("empty.pcap", [])));
+        Assert.False(CaptureReader.IsPlainFile(files.Write("a.pcap.gz", SampleCaptures.Gzip(pcap))));
+        Assert.False(CaptureReader.IsPlainFile(files.Write("named-like-a.pcap", SampleCaptures.Zstd(pcap))));
+        Assert.False(CaptureReader.IsPlainFile("-"));
+        Assert.False(CaptureReader.IsPlainFile(Path.Combine(files.Root, "missing.pcap")));
+        var fifo = Path.Combine(files.Root, "fifo.pcap");
+        System.Diagnostics.Process.Start("mkfifo", fifo)!.WaitForExit();
+        var answer = await Task.Run(() => CaptureReader.IsPlainFile(fifo), TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.False(answer);
+    }
+
+    [Fact]
     public void CompressedPcapNg_IsRead()
     {
         using var files = new TestFiles();

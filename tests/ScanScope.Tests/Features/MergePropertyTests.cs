@@ -17,12 +17,13 @@ public sealed class MergePropertyTests
             .Select(t => (t.Item5 ? Syn($"1.0.0.{t.Item1}", $"10.0.0.{t.Item2}", PortPool[t.Item3], t.Item4, (byte)t.Item6)
                                  : Ack($"1.0.0.{t.Item1}", $"10.0.0.{t.Item2}", t.Item4)));
 
-    private static readonly Gen<(PacketRecord[] Packets, int[] FileOf, int Files, int Threads)> SplitGen =
+    private static readonly Gen<(PacketRecord[] Packets, int[] FileOf, int Files, int Threads, bool Reread)> SplitGen =
         from packets in PacketGen.Array[1, 200]
         from files in Gen.Int[1, 5]
         from fileOf in Gen.Int[0, files - 1].Array[packets.Length]
-        from threads in Gen.Int[1, 4]
-        select (packets, fileOf, files, threads);
+        from threads in Gen.Int[1, 6]
+        from reread in Gen.Bool
+        select (packets, fileOf, files, threads, reread);
 
     [Fact]
     public void Features_AreTheSameWhateverTheSplitIntoFilesAndThreads()
@@ -35,7 +36,7 @@ public sealed class MergePropertyTests
                 var ordered = s.Packets.OrderBy(p => p.TimestampNs).ToArray();
                 var whole = Analysis.Run([Source("all.pcap", ordered)], options with { Threads = 1 }, TestContext.Current.CancellationToken);
                 var inputs = Enumerable.Range(0, s.Files)
-                    .Select(f => Source($"part{f}.pcap", s.Packets.Where((_, i) => s.FileOf[i] == f)))
+                    .Select(f => Source($"part{f}.pcap", s.Packets.Where((_, i) => s.FileOf[i] == f)) with { CheapToReread = s.Reread })
                     .Reverse()
                     .ToArray();
                 var split = Analysis.Run(inputs, options with { Threads = s.Threads }, TestContext.Current.CancellationToken);
@@ -47,7 +48,7 @@ public sealed class MergePropertyTests
                 Assert.Equal(whole.Telescope.UptimeClasses, split.Telescope.UptimeClasses);
                 Assert.Equal((whole.Used, whole.Filtered, whole.WindowStartNs, whole.WindowEndNs), (split.Used, split.Filtered, split.WindowStartNs, split.WindowEndNs));
             },
-            iter: 60,
+            iter: 80,
             seed: "0N0XIzNsQ0O2");
     }
 

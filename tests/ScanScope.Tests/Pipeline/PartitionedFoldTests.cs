@@ -5,18 +5,31 @@ using static ScanScope.Tests.Features.TestCaptures;
 
 namespace ScanScope.Tests.Pipeline;
 
-/// <summary>Failures and cancellation while packets are folded on several threads.</summary>
+/// <summary>
+/// Failures and cancellation while packets are folded on several threads, with one shared reader
+/// (inputs read once) and with every thread reading the inputs itself (cheap to reread).
+/// </summary>
 public sealed class PartitionedFoldTests
 {
-    public static TheoryData<int, int> ThreadsAndInputs() => new() { { 1, 1 }, { 2, 1 }, { 3, 1 }, { 2, 3 }, { 4, 5 } };
+    public static TheoryData<int, int, bool> ThreadsAndInputs()
+    {
+        var data = new TheoryData<int, int, bool>();
+        foreach (var (threads, inputs) in new[] { (1, 1), (2, 1), (3, 1), (2, 3), (4, 5), (6, 2) })
+        {
+            data.Add(threads, inputs, false);
+            data.Add(threads, inputs, true);
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(ThreadsAndInputs))]
-    public void ReaderFailingMidway_SurfacesItsOwnException_AndNoThreadHangs(int threads, int inputs)
+    public void ReaderFailingMidway_SurfacesItsOwnException_AndNoThreadHangs(int threads, int inputs, bool reread)
     {
         // Given one input that fails after many batches' worth of packets, beside good inputs
         var sources = Enumerable.Range(0, inputs)
-            .Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 30_000), failAfter: i == inputs - 1 ? 20_000 : -1)))
+            .Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 30_000), failAfter: i == inputs - 1 ? 20_000 : -1)) { CheapToReread = reread })
             .ToArray();
 
         // When it is analyzed, Then the reader's exception comes out as itself, not wrapped
@@ -26,10 +39,10 @@ public sealed class PartitionedFoldTests
 
     [Theory]
     [MemberData(nameof(ThreadsAndInputs))]
-    public void WorkerFailingMidway_SurfacesItsOwnException_AndNoThreadHangs(int threads, int inputs)
+    public void WorkerFailingMidway_SurfacesItsOwnException_AndNoThreadHangs(int threads, int inputs, bool reread)
     {
         // Given a feature filter that breaks on one packet, which a worker (not the reader) calls
-        var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 30_000)))).ToArray();
+        var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 30_000))) { CheapToReread = reread }).ToArray();
         var options = new AnalysisOptions { Threads = threads, Filter = new BreakingPredicate(Ip("1.0.7.3")) };
 
         // When it is analyzed, Then that exception comes out as itself, not a cancellation it caused
@@ -39,9 +52,9 @@ public sealed class PartitionedFoldTests
 
     [Theory]
     [MemberData(nameof(ThreadsAndInputs))]
-    public void CancelledBeforeTheStart_Throws(int threads, int inputs)
+    public void CancelledBeforeTheStart_Throws(int threads, int inputs, bool reread)
     {
-        var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 100)))).ToArray();
+        var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 100))) { CheapToReread = reread }).ToArray();
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => Analysis.Run(sources, new AnalysisOptions { Threads = threads }, cancelled.Token));
@@ -49,9 +62,9 @@ public sealed class PartitionedFoldTests
 
     [Theory]
     [MemberData(nameof(ThreadsAndInputs))]
-    public void EveryPacketIsCountedOnce_WhateverTheThreads(int threads, int inputs)
+    public void EveryPacketIsCountedOnce_WhateverTheThreads(int threads, int inputs, bool reread)
     {
-        var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 10_000)))).ToArray();
+        var sources = Enumerable.Range(0, inputs).Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 10_000))) { CheapToReread = reread }).ToArray();
         var r = Analysis.Run(sources, new AnalysisOptions { Threads = threads, From = DateTimeOffset.FromUnixTimeSeconds(T0 + 100) }, TestContext.Current.CancellationToken);
         Assert.Equal(inputs * 10_000L, r.Counters.Packets);
         Assert.Equal(inputs * 10_000L, r.OutsideWindow + r.Filtered + r.Used);
