@@ -21,6 +21,9 @@ public sealed record AnalysisOptions
     /// <summary>Threads that fold packets into features; each owns the sources and observers whose address hashes to it, also within one file (plus a reader thread when more than one).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>How far (in batches of 4,096 packets, ~256 MB of capture) a worker reading the inputs itself may run ahead of the slowest (tests set it small).</summary>
+    internal long SelfReadingLead { get; init; } = 1024;
+
     /// <summary>The observed space; null infers it from the destinations (<see cref="TelescopeSpace.Infer"/>).</summary>
     public TelescopeSpace? Telescope { get; init; }
 

@@ -50,7 +50,7 @@ internal static class PartitionedFold
         }
         else if (count <= MaxSelfReading && inputs.All(i => i.CheapToReread))
         {
-            RunSelfReading(inputs, parts, counters, progress, cancellation);
+            RunSelfReading(inputs, parts, options.SelfReadingLead, counters, progress, cancellation);
         }
         else
         {
@@ -100,14 +100,17 @@ internal static class PartitionedFold
     /// hand-over of batches between cores, no waiting. Parsing is repeated on each of the P threads,
     /// which pays while P parses cost less than the hand-over (measured in docs/benchmarks-features.md).
     /// Worker 0 alone reports progress and counts the readers' counters (every worker reads the same).
+    /// A worker more than <see cref="AnalysisOptions.SelfReadingLead"/> batches ahead of the slowest waits for it, so a
+    /// capture larger than memory is read from disk once: the others find its pages still cached.
     /// </summary>
-    private static void RunSelfReading(IReadOnlyList<PacketSource> inputs, Partition[] parts, CaptureCounters counters, Action<CaptureCounters, bool> progress, CancellationToken cancellation)
+    private static void RunSelfReading(IReadOnlyList<PacketSource> inputs, Partition[] parts, long lead, CaptureCounters counters, Action<CaptureCounters, bool> progress, CancellationToken cancellation)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var position = new long[parts.Length];
         var workers = new Task[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
-            var (part, first) = (parts[i], i == 0);
+            var (me, part) = (i, parts[i]);
             workers[i] = Task.Factory.StartNew(
                 () =>
                 {
@@ -115,15 +118,31 @@ internal static class PartitionedFold
                     {
                         var batch = new Batch();
                         var ignored = new CaptureCounters { Files = 0 };
+                        Batch Next()
+                        {
+                            var mine = Interlocked.Increment(ref position[me]);
+                            while (mine - Slowest(position) > lead)
+                            {
+                                stop.Token.ThrowIfCancellationRequested();
+                                Thread.Sleep(1);
+                            }
+
+                            return batch;
+                        }
+
                         foreach (var input in inputs)
                         {
-                            ReadInput(input, () => batch, b => part.Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, first ? counters : ignored, first ? progress : static (_, _) => { }, stop.Token);
+                            ReadInput(input, Next, b => part.Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, me == 0 ? counters : ignored, me == 0 ? progress : static (_, _) => { }, stop.Token);
                         }
                     }
                     catch
                     {
                         stop.Cancel();
                         throw;
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref position[me], long.MaxValue);
                     }
                 },
                 CancellationToken.None,
@@ -140,6 +159,17 @@ internal static class PartitionedFold
             cancellation.ThrowIfCancellationRequested();
             ExceptionDispatchInfo.Capture(FirstCause([e])).Throw();
         }
+    }
+
+    private static long Slowest(long[] position)
+    {
+        var min = long.MaxValue;
+        for (var i = 0; i < position.Length; i++)
+        {
+            min = Math.Min(min, Volatile.Read(ref position[i]));
+        }
+
+        return min;
     }
 
     private static void RunWorkers(IReadOnlyList<PacketSource> inputs, Partition[] parts, CaptureCounters counters, Action<CaptureCounters, bool> progress, CancellationToken cancellation)

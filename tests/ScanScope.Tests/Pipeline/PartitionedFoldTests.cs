@@ -73,6 +73,39 @@ public sealed class PartitionedFoldTests
         Assert.Equal(inputs, r.Counters.Files);
     }
 
+    [Fact]
+    public void SelfReadingWorkers_StayWithinTheLeadOfTheSlowest()
+    {
+        // Given one input read by two workers, one of which is slowed down by a source it owns
+        long Worst(long lead)
+        {
+            var read = new long[2];
+            var opened = -1;
+            long worst = 0;
+            var source = new PacketSource("in", () => new PacedReader(Packets(0, 120_000), read, Interlocked.Increment(ref opened), d => InterlockedMax(ref worst, d))) { CheapToReread = true };
+            var options = new AnalysisOptions { Threads = 2, SelfReadingLead = lead, Filter = new SlowPredicate(Ip("1.0.7.3")) };
+            Analysis.Run([source], options, TestContext.Current.CancellationToken);
+            return worst;
+        }
+
+        // When the lead is two batches, Then the fast reader never gets more than that (and the
+        // batch in hand) ahead; with a lead that does not bind, it runs far ahead.
+        const int Batch = 4096;
+        Assert.InRange(Worst(2), 1, 4 * Batch);
+        Assert.True(Worst(1 << 20) > 8 * Batch, "the slow worker did not fall behind: the test shows nothing");
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+
     // One packet a second; every tenth is not a SYN; sources and destinations spread over many addresses.
     private static IEnumerable<PacketRecord> Packets(int input, int count)
     {
@@ -81,6 +114,43 @@ public sealed class PartitionedFoldTests
             var p = Syn($"1.{input}.{i % 200}.{i % 7}", $"10.0.{i % 256}.{i % 13}", (ushort)(80 + (i % 3)), i);
             yield return i % 10 == 9 ? p with { Flags = TcpFlags.Ack } : p;
         }
+    }
+
+    private sealed class SlowPredicate(uint source) : IPacketPredicate
+    {
+        public bool Accepts(in PacketRecord packet)
+        {
+            if (packet.Src == source)
+            {
+                Thread.Sleep(2);
+            }
+
+            return packet.IsSyn;
+        }
+
+        public string Describe() => "slow on one source";
+    }
+
+    /// <summary>Counts what each of two readers of the same packets has read, and reports how far this one is ahead.</summary>
+    private sealed class PacedReader(IEnumerable<PacketRecord> packets, long[] read, int me, Action<long> lead) : IPacketReader
+    {
+        private readonly ListReader _inner = new(packets);
+
+        public CaptureCounters Counters => _inner.Counters;
+
+        public bool TryRead(out PacketRecord packet)
+        {
+            var more = _inner.TryRead(out packet);
+            if (more)
+            {
+                var mine = Interlocked.Increment(ref read[me]);
+                lead(mine - Volatile.Read(ref read[1 - me]));
+            }
+
+            return more;
+        }
+
+        public void Dispose() => _inner.Dispose();
     }
 
     private sealed class BreakingPredicate(uint source) : IPacketPredicate
