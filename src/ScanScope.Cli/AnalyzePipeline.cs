@@ -5,6 +5,7 @@ using ScanScope.Capture;
 using ScanScope.Clustering;
 using ScanScope.Confirmation;
 using ScanScope.Enrichment;
+using ScanScope.Packets;
 using ScanScope.Pipeline;
 using ScanScope.Reporting;
 using ScanScope.Storage.Results;
@@ -23,6 +24,12 @@ internal sealed record PipelineSettings
     public int TsneMaxPoints { get; init; } = 3000;
 
     public int ActivityMaxPoints { get; init; } = 60_000;
+
+    /// <summary>Memory for the probes of clustered sources that the second pass holds at once (more rounds over the inputs when they do not fit).</summary>
+    public long ProbeMemoryBytes { get; init; } = DefaultProbeMemory();
+
+    /// <summary>A quarter of the memory this process may use (the features and the runtime need the rest), at least 256 MiB.</summary>
+    public static long DefaultProbeMemory() => Math.Max(256L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     /// <summary>Also hands every result table to this sink (ClickHouse for <c>analyze --clickhouse</c>); null: DuckDB and Parquet only.</summary>
     public Action<string, IReadOnlyList<ColumnSpec>, IEnumerable<object?[]>>? ExportTable { get; init; }
@@ -62,7 +69,8 @@ internal static class AnalyzePipeline
         timings.Add(("clustering", sw.Elapsed.TotalSeconds));
         sw.Restart();
 
-        // 2. Second pass: the probes of clustered sources, for the scans inside each cluster.
+        // 2. Second pass: the probes of clustered sources, for the scans inside each cluster; in as
+        // many rounds (each a pass over the inputs, for some of the clusters) as the probe memory needs.
         var clusterOf = new Dictionary<uint, int>();
         for (var i = 0; i < labels.Length; i++)
         {
@@ -72,42 +80,70 @@ internal static class AnalyzePipeline
             }
         }
 
-        var events = collectEvents(clusterOf);
-        timings.Add(("second pass", sw.Elapsed.TotalSeconds));
-        sw.Restart();
+        var rounds = SecondPassRounds(clusterOf, features.Features, settings.ProbeMemoryBytes);
+        if (rounds.Count > 1)
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scanscope: the clustered sources' probes do not fit {Progress.Bytes(settings.ProbeMemoryBytes)} (--probe-memory): the second pass reads the inputs {rounds.Count} times, for some clusters each time"));
+        }
 
-        // 3. Confirmation and enrichment.
+        // 3. Confirmation and enrichment, round by round; the activity figures are made while a round's probes are in memory.
         using var enricher = OpenEnricher(settings.Geo, log);
-        var clusters = clusterOf.GroupBy(kv => kv.Value)
-            .OrderBy(g => g.Key)
-            .Select(g => new ClusterInput(g.Key, [.. g.Select(kv => events.TryGetValue(kv.Key, out var e) ? e : new SourceEvents(kv.Key, [], [], []))]))
-            .ToList();
         var context = new ConfirmationContext(Math.Max(1, features.Telescope.ActiveObservers), features.WindowStartNs, features.WindowEndNs, features.Options.BinSeconds);
-        var confirmation = ConfirmationStage.Run(clusters, context, enricher);
+        var confirmed = new List<ClusterConfirmation>();
+        var activity = new Dictionary<int, ActivityFigure?>();
+        double secondPass = 0, confirming = 0, figures = 0;
+        foreach (var round in rounds)
+        {
+            sw.Restart();
+            var events = collectEvents(round);
+            secondPass += sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            var clusters = round.GroupBy(kv => kv.Value)
+                .OrderBy(g => g.Key)
+                .Select(g => new ClusterInput(g.Key, [.. g.Select(kv => events.TryGetValue(kv.Key, out var e) ? e : new SourceEvents(kv.Key, [], [], []))]))
+                .ToList();
+            var done = ConfirmationStage.Confirm(clusters, context, enricher);
+            confirmed.AddRange(done);
+            confirming += sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            if (settings.Report)
+            {
+                foreach (var c in done)
+                {
+                    activity[c.ClusterId] = ReportBuilder.Activity(c, events, features, settings.ActivityMaxPoints);
+                }
+            }
+
+            figures += sw.Elapsed.TotalSeconds;
+        }
+
+        sw.Restart();
+        var confirmation = ConfirmationStage.Combine(confirmed, context, enricher);
         var confirmationTables = confirmation.Tables();
         foreach (var t in confirmationTables)
         {
             AtomicFile.Write(Path.Combine(dir, t.Name + ".csv"), writer => ConfirmationTables.WriteCsv(writer, t));
         }
 
-        timings.Add(("confirmation", sw.Elapsed.TotalSeconds));
+        timings.Add(("second pass", secondPass));
+        timings.Add(("confirmation", confirming + sw.Elapsed.TotalSeconds));
         sw.Restart();
 
         // 4. Report and static figures.
         if (settings.Report)
         {
-            var model = ReportBuilder.Build(features, table, outcome, confirmation, events, settings, enricher);
+            var model = ReportBuilder.Build(features, table, outcome, confirmation, activity, settings, enricher);
             HtmlReport.Write(model, Path.Combine(dir, "report.html"));
             StaticFigures.Write(model, Path.Combine(dir, "figures"));
         }
 
-        timings.Add(("report", sw.Elapsed.TotalSeconds));
+        timings.Add(("report", figures + sw.Elapsed.TotalSeconds));
         sw.Restart();
 
         // 5. Every CSV as a table in DuckDB and Parquet (and the export sink), then the summary with the clustering parameters.
         StoreTables(dir, settings.ExportTable);
         timings.Add(("tables", sw.Elapsed.TotalSeconds));
-        UpdateSummary(Path.Combine(dir, "summary.json"), settings.Clustering, outcome, confirmation, timings);
+        UpdateSummary(Path.Combine(dir, "summary.json"), settings.Clustering, outcome, confirmation, timings, rounds.Count);
         var clusterCount = outcome?.ClusterCount ?? 0;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"scanscope: {clusterCount} clusters ({labels.Count(l => l == -1)} noise sources); categories: {string.Join(", ", confirmation.Clusters.GroupBy(c => c.Summary.Category).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}"));
@@ -129,6 +165,40 @@ internal static class AnalyzePipeline
         return enricher;
     }
 
+    /// <summary>Memory planned per probe held by the second pass: 14 bytes stored, growing lists and the copy made at the end.</summary>
+    internal const long BytesPerProbe = 48;
+
+    /// <summary>
+    /// The clustered sources split into rounds, whole clusters in cluster order, so that the probes a
+    /// round holds (the sources' packet counts from the features, an upper bound) fit
+    /// <paramref name="budgetBytes"/>. A cluster larger than the budget is a round of its own. One
+    /// round (possibly empty) when everything fits.
+    /// </summary>
+    internal static List<Dictionary<uint, int>> SecondPassRounds(Dictionary<uint, int> clusterOf, IReadOnlyList<Features.FeatureRow> rows, long budgetBytes)
+    {
+        var packets = rows.ToDictionary(r => r.Src, r => r.Packets);
+        var rounds = new List<Dictionary<uint, int>> { new() };
+        long held = 0;
+        foreach (var cluster in clusterOf.GroupBy(kv => kv.Value).OrderBy(g => g.Key))
+        {
+            var probes = cluster.Sum(kv => packets.GetValueOrDefault(kv.Key));
+            if (held > 0 && (held + probes) * BytesPerProbe > budgetBytes)
+            {
+                rounds.Add([]);
+                held = 0;
+            }
+
+            foreach (var (src, id) in cluster)
+            {
+                rounds[^1][src] = id;
+            }
+
+            held += probes;
+        }
+
+        return rounds;
+    }
+
     /// <summary>The second pass over captures: the probes of the clustered sources that passed the feature filter in the window.</summary>
     public static Dictionary<uint, SourceEvents> CollectEvents(IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features, Dictionary<uint, int> clusterOf)
     {
@@ -142,22 +212,26 @@ internal static class AnalyzePipeline
         foreach (var input in inputs)
         {
             using var reader = input.Open();
-            while (reader.TryRead(out var p))
+            var batch = new PacketRecord[4096];
+            for (var n = reader.ReadBatch(batch); n > 0; n = reader.ReadBatch(batch))
             {
-                if (p.TimestampNs < features.WindowStartNs || p.TimestampNs >= features.WindowEndNs
-                    || !clusterOf.ContainsKey(p.Src) || !space.Contains(p.Dst) || !filter.Accepts(p))
+                foreach (ref readonly var p in batch.AsSpan(0, n))
                 {
-                    continue;
-                }
+                    if (p.TimestampNs < features.WindowStartNs || p.TimestampNs >= features.WindowEndNs
+                        || !clusterOf.ContainsKey(p.Src) || !space.Contains(p.Dst) || !filter.Accepts(p))
+                    {
+                        continue;
+                    }
 
-                builder.Add(p.Src, p.TimestampNs, p.Dst, p.DstPort);
+                    builder.Add(p.Src, p.TimestampNs, p.Dst, p.DstPort);
+                }
             }
         }
 
         return builder.Build();
     }
 
-    private static void UpdateSummary(string path, ClusteringOptions options, ClusteringOutcome? outcome, ConfirmationResult confirmation, List<(string Stage, double Seconds)> timings)
+    private static void UpdateSummary(string path, ClusteringOptions options, ClusteringOutcome? outcome, ConfirmationResult confirmation, List<(string Stage, double Seconds)> timings, int secondPassRounds)
     {
         var root = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : [];
         var clustering = new JsonObject
@@ -205,6 +279,7 @@ internal static class AnalyzePipeline
         }
 
         root["stage_seconds"] = stages;
+        root["second_pass_rounds"] = secondPassRounds;
         AtomicFile.Write(path, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 

@@ -11,7 +11,7 @@ internal static class ReportBuilder
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static ReportModel Build(AnalysisResult features, FeatureTable table, ClusteringOutcome? outcome, ConfirmationResult confirmation, Dictionary<uint, SourceEvents> events, PipelineSettings settings, Enrichment.IIpEnricher? enricher)
+    public static ReportModel Build(AnalysisResult features, FeatureTable table, ClusteringOutcome? outcome, ConfirmationResult confirmation, IReadOnlyDictionary<int, ActivityFigure?> activity, PipelineSettings settings, Enrichment.IIpEnricher? enricher)
     {
         var tel = features.Telescope;
         var labels = outcome?.Labels ?? [];
@@ -65,7 +65,7 @@ internal static class ReportBuilder
             KDistance = outcome?.Dbscan?.Curve is { } curve ? KDistanceCurve(curve, outcome.Dbscan.Eps) : null,
             ObserversPerDay = Daily(tel),
             Embedding = Embedding(table, outcome, settings.TsneMaxPoints),
-            Clusters = [.. confirmation.Clusters.Select(c => Section(c, events, features, settings.ActivityMaxPoints))],
+            Clusters = [.. confirmation.Clusters.Select(c => Section(c, activity.GetValueOrDefault(c.ClusterId)))],
             Attributions = confirmation.Attributions,
         };
     }
@@ -233,9 +233,12 @@ internal static class ReportBuilder
             [.. rows.Select(r => $"{table.Sources[r]} · cluster {outcome.Labels[r]}")]);
     }
 
-    private static ClusterSection Section(ClusterConfirmation c, Dictionary<uint, SourceEvents> events, AnalysisResult features, int maxPoints)
+    /// <summary>
+    /// A cluster's activity figure (probes per bin and port, one row per host by first probe), made
+    /// while its probes are in memory; at most <paramref name="maxPoints"/> cells. Null without probes.
+    /// </summary>
+    public static ActivityFigure? Activity(ClusterConfirmation c, IReadOnlyDictionary<uint, SourceEvents> events, AnalysisResult features, int maxPoints)
     {
-        var s = c.Summary;
         var binNs = features.Options.BinSeconds * 1_000_000_000L;
         var rows = c.Sources.OrderBy(a => events.TryGetValue(a, out var e) && e.Count > 0 ? e.TimesNs[0] : long.MaxValue).ToArray();
         var time = new List<double>();
@@ -265,6 +268,19 @@ internal static class ReportBuilder
             }
         }
 
+        return time.Count == 0 ? null : new ActivityFigure
+        {
+            Rows = [.. rows.Select(a => ConfirmationTables.Address(a))],
+            Time = time,
+            Row = row,
+            Port = port,
+            Count = count,
+        };
+    }
+
+    private static ClusterSection Section(ClusterConfirmation c, ActivityFigure? activity)
+    {
+        var s = c.Summary;
         var scans = ConfirmationTables.Scans(c.ScanRows);
         return new ClusterSection
         {
@@ -283,14 +299,7 @@ internal static class ReportBuilder
                 new("ports", Truncate(s.Ports, 60)),
             ],
             Scans = new ReportTable("Scans", scans.Columns, [.. scans.Rows.Select(r => (IReadOnlyList<string>)[.. r.Select(Cell)])]),
-            Activity = time.Count == 0 ? null : new ActivityFigure
-            {
-                Rows = [.. rows.Select(a => ConfirmationTables.Address(a))],
-                Time = time,
-                Row = row,
-                Port = port,
-                Count = count,
-            },
+            Activity = activity,
         };
     }
 

@@ -37,11 +37,12 @@ internal static class AnalyzeCommand
         var geoCountry = new Option<string?>("--geoip-country") { Description = "MaxMind-format country database." };
         var geoDir = new Option<string?>("--geo-dir") { Description = "Folder written by 'scanscope geo fetch' (default: its default folder)." };
         var noReport = new Option<bool>("--no-report") { Description = "Skip report.html and the figures." };
+        var probeMemory = new Option<string?>("--probe-memory") { Description = "Memory for the clustered sources' probes that the second pass holds at once, e.g. 512M or 8G (default: a quarter of the machine's memory); when they need more, the inputs are read again for the remaining clusters." };
         var clickhouse = new ClickHouseCliOptions("Compute the telescope model and the features in ClickHouse over the packets 'scanscope ingest --clickhouse' stored, at this HTTP URL");
         var resultPrefix = new Option<string>("--result-prefix") { Description = "With --clickhouse: write every result table back as PREFIX + name (e.g. scanscope_clusters).", DefaultValueFactory = _ => "scanscope_" };
         var command = new Command("analyze", "The whole pipeline: telescope model, per-source features, clustering, confirmation of every cluster, report, DuckDB and Parquet.")
         {
-            inputs, store, output, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, geoAsn, geoCountry, geoDir, noReport,
+            inputs, store, output, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, geoAsn, geoCountry, geoDir, noReport, probeMemory,
         };
         filters.AddTo(command);
         clustering.AddTo(command);
@@ -53,7 +54,7 @@ internal static class AnalyzeCommand
         {
             try
             {
-                return Run(parse, inputs, store, output, filters, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport, clickhouse, resultPrefix);
+                return Run(parse, inputs, store, output, filters, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport, probeMemory, clickhouse, resultPrefix);
             }
             catch (Exception e) when (e is UsageException or CaptureFormatException or StorageException)
             {
@@ -67,8 +68,9 @@ internal static class AnalyzeCommand
     private static int Run(
         ParseResult parse, Argument<string[]> inputs, Option<string?> store, Option<string> output, FilterOptions filters, Option<int> bin,
         Option<double> uptime, Option<string> uptimePeriod, Option<int> threads, Option<double?> heavy, Option<string> coverage, Option<double> sensitivity, ClusteringCliOptions clustering,
-        Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport, ClickHouseCliOptions clickhouse, Option<string> resultPrefix)
+        Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport, Option<string?> probeMemory, ClickHouseCliOptions clickhouse, Option<string> resultPrefix)
     {
+        var probeBytes = parse.GetValue(probeMemory) is { } pm ? ParseSize("--probe-memory", pm) : PipelineSettings.DefaultProbeMemory();
         var given = parse.GetValue(inputs) ?? [];
         var storeDir = parse.GetValue(store);
         var fromClickHouse = (parse.GetValue(clickhouse.Urls) ?? []).Length > 0;
@@ -145,7 +147,7 @@ internal static class AnalyzeCommand
             CultureInfo.InvariantCulture,
             $"scanscope: {result.Counters.Records} records, {result.Used} packets used, {result.Features.Count} sources ({result.HeavyHitters.Count} heavy hitters), |O| = {tel.ActiveObservers} of {tel.Observers} observers, {tel.OutageMinutes} outage minutes"));
         var geo = new GeoOptions { AsnDatabase = parse.GetValue(geoAsn), CountryDatabase = parse.GetValue(geoCountry), DataDirectory = parse.GetValue(geoDir) };
-        var settings = new PipelineSettings { Clustering = clustering.Build(parse, options.BinSeconds), Geo = geo, Report = !parse.GetValue(noReport) };
+        var settings = new PipelineSettings { Clustering = clustering.Build(parse, options.BinSeconds), Geo = geo, Report = !parse.GetValue(noReport), ProbeMemoryBytes = probeBytes };
         if (client is null)
         {
             AnalyzePipeline.Run(result, clusterOf => AnalyzePipeline.CollectEvents(sources, predicate, result, clusterOf), dir, settings, Console.Error);
@@ -159,6 +161,22 @@ internal static class AnalyzeCommand
 
         Console.Error.WriteLine($"scanscope: wrote {dir}{(parse.GetValue(noReport) ? string.Empty : $" (report: {Path.Combine(dir, "report.html")})")}");
         return 0;
+    }
+
+    /// <summary>A size in bytes: a whole number with an optional K, M, G or T suffix (powers of 1,024).</summary>
+    internal static long ParseSize(string option, string text)
+    {
+        var m = Regex.Match(text.Trim(), "^([0-9]{1,15})([KMGT]?)i?B?$", RegexOptions.IgnoreCase);
+        if (!m.Success)
+        {
+            throw new UsageException($"{option}: '{text}' is not a size (a whole number of bytes, or with K, M, G or T, e.g. 512M)");
+        }
+
+        var shift = m.Groups[2].Value.ToUpperInvariant() switch { "K" => 10, "M" => 20, "G" => 30, "T" => 40, _ => 0 };
+        var value = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        return value == 0 || value > (long.MaxValue >> shift)
+            ? throw new UsageException($"{option}: '{text}' must be above zero and below 8 EiB")
+            : value << shift;
     }
 
     private static PacketSource OpenStore(string dir)

@@ -39,6 +39,13 @@ public static class ConfirmationStage
     /// clusters. Noise (−1) and heavy hitters (−2) should not be passed in.
     /// </summary>
     public static ConfirmationResult Run(IEnumerable<ClusterInput> clusters, ConfirmationContext context, IIpEnricher? enricher = null)
+        => Combine(Confirm(clusters, context, enricher), context, enricher);
+
+    /// <summary>
+    /// Confirms some of the clusters (in parallel); <see cref="Combine"/> then takes the confirmations
+    /// of all of them. Lets a caller hold the probes of a few clusters at a time.
+    /// </summary>
+    public static IReadOnlyList<ClusterConfirmation> Confirm(IEnumerable<ClusterInput> clusters, ConfirmationContext context, IIpEnricher? enricher = null)
     {
         ArgumentNullException.ThrowIfNull(clusters);
         ArgumentNullException.ThrowIfNull(context);
@@ -48,6 +55,14 @@ public static class ConfirmationStage
         // The enricher caches lookups in a dictionary: look the sources up once, before going parallel.
         var shared = enricher is null ? null : new PrefetchedEnricher(enricher, inputs.SelectMany(c => c.Sources.Select(s => s.Source)));
         Parallel.For(0, inputs.Length, i => confirmed[i] = ClusterConfirmer.Confirm(inputs[i], context, shared));
+        return confirmed;
+    }
+
+    /// <summary>The result for confirmations of every cluster (from one or more <see cref="Confirm"/> calls): ordered by cluster id, with the split-cluster suggestions.</summary>
+    public static ConfirmationResult Combine(IEnumerable<ClusterConfirmation> confirmed, ConfirmationContext context, IIpEnricher? enricher = null)
+    {
+        ArgumentNullException.ThrowIfNull(confirmed);
+        ArgumentNullException.ThrowIfNull(context);
         var ordered = confirmed.OrderBy(c => c.ClusterId).ToArray();
         return new ConfirmationResult(ordered, SplitClusterDetector.Suggest(ordered, context), enricher?.Attributions ?? []);
     }

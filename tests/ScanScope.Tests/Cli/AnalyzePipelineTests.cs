@@ -100,4 +100,49 @@ public sealed class AnalyzePipelineTests : IDisposable
             Assert.Equal(File.ReadAllLines(Path.Combine(_dir.FullName, "a", file)), File.ReadAllLines(Path.Combine(_dir.FullName, "b", file)));
         }
     }
+
+    [Fact]
+    public void ProbeMemoryTooSmall_SecondPassInRounds_SameResultsAndReport()
+    {
+        // Given a month whose clustered sources' probes need more than the memory allowed
+        var scenario = Path.Combine(_dir.FullName, "scenario");
+        ScenarioSimulator.Run(ScenarioProfiles.Get("small", seed: 3), scenario);
+        var capture = Path.Combine(scenario, "capture.pcap");
+        var whole = Path.Combine(_dir.FullName, "whole");
+        var rounds = Path.Combine(_dir.FullName, "rounds");
+
+        // When it is analyzed with room for everything, and with room for a few thousand probes
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", capture, "--out", whole]));
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", capture, "--out", rounds, "--probe-memory", "256K"]));
+
+        // Then the second pass took several rounds, and every result and the report are the same
+        int Rounds(string dir) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json"))).RootElement.GetProperty("second_pass_rounds").GetInt32();
+        Assert.Equal(1, Rounds(whole));
+        Assert.True(Rounds(rounds) > 2, $"{Rounds(rounds)} rounds");
+        foreach (var file in new[] { "clusters.csv", "cluster_summary.csv", "scans.csv", "early_hosts.csv", "merge_suggestions.csv", "report.html" })
+        {
+            Assert.Equal(File.ReadAllLines(Path.Combine(whole, file)), File.ReadAllLines(Path.Combine(rounds, file)));
+        }
+    }
+
+    [Theory]
+    [InlineData("4096", 4096L)]
+    [InlineData("256K", 256L << 10)]
+    [InlineData("512M", 512L << 20)]
+    [InlineData("8g", 8L << 30)]
+    [InlineData("2TiB", 2L << 40)]
+    public void ProbeMemorySizes_Parse(string text, long bytes) => Assert.Equal(bytes, ScanScope.Cli.AnalyzeCommand.ParseSize("--probe-memory", text));
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("12X")]
+    [InlineData("-5M")]
+    [InlineData("1.5G")]
+    [InlineData("99999999999999T")]
+    public void ProbeMemoryNonsense_IsAUsageError(string text)
+    {
+        var results = Path.Combine(_dir.FullName, "never");
+        Assert.Equal(2, ScanScope.Cli.Cli.Run(["analyze", "whatever.pcap", "--out", results, "--probe-memory", text]));
+        Assert.False(Directory.Exists(results));
+    }
 }
