@@ -51,13 +51,9 @@ public static class Analysis
         var (parts, counters) = PartitionedFold.Run(inputs, options, shared.Add, cancellation);
         timings.Add(new StageTiming("read_and_fold", clock.Elapsed.TotalSeconds));
 
-        // Partitions share no source and no observer: only the telescope model wants one state.
+        // Partitions share no source and no observer: nothing to merge; the telescope model asks the parts.
         clock.Restart();
-        var tel = parts[0].Telescope;
-        foreach (var part in parts.Skip(1))
-        {
-            tel.Merge(part.Telescope);
-        }
+        var tel = new PartitionedTelescope([.. parts.Select(p => p.Telescope)]);
 
         var sources = parts.Select(p => p.Sources).ToArray();
         var total = new AnalysisTotals(

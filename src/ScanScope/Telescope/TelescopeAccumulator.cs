@@ -300,7 +300,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     }
 
     // All observers that received anything, ascending.
-    private IEnumerable<uint> Addresses()
+    internal IEnumerable<uint> Addresses()
     {
         Close();
         foreach (var s in Enumerable.Range(0, _slots).OrderBy(s => _prefixes[s]))

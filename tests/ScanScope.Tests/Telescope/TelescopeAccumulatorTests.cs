@@ -62,11 +62,13 @@ public sealed class TelescopeAccumulatorTests
                 }
 
                 var accs = Enumerable.Range(0, t.parts).Select(_ => new TelescopeAccumulator()).ToArray();
+                var byObserver = Enumerable.Range(0, t.parts).Select(_ => new TelescopeAccumulator()).ToArray(); // as the fold's partitions
                 var naive = new Dictionary<uint, SortedSet<uint>>();
                 var perMinute = new Dictionary<uint, long>();
                 foreach (var (dst, ts) in packets)
                 {
                     accs[random.Next(t.parts)].Add(dst, ts);
+                    byObserver[(int)(dst * 2654435761u % (uint)t.parts)].Add(dst, ts);
                     var m = TelescopeAccumulator.MinuteOf(ts);
                     (naive.TryGetValue(dst, out var set) ? set : naive[dst] = []).Add(m);
                     perMinute[m] = perMinute.GetValueOrDefault(m) + 1;
@@ -94,6 +96,14 @@ public sealed class TelescopeAccumulatorTests
                 Assert.Equal(naive.Keys.Count(space.Contains), acc.ObserversIn(space));
                 Assert.Equal(perMinute.OrderBy(x => x.Key), acc.MinutePackets.OrderBy(x => x.Key));
                 Assert.Equal(packets.Count, acc.Packets);
+
+                // The fold's partitions own disjoint observers and are asked without a merge.
+                var parted = new PartitionedTelescope(byObserver);
+                Assert.Equal(expected, [.. parted.Activity(space, first, end, k, informative).OrderBy(a => a.Address).Select(a => (a.Address, a.Periods, string.Join(",", a.Days)))]);
+                Assert.Equal(acc.ObserversIn(space), parted.ObserversIn(space));
+                Assert.Equal(acc.MinutePackets.OrderBy(x => x.Key), parted.MinutePackets.OrderBy(x => x.Key));
+                Assert.Equal(acc.InferSpace().Blocks, parted.InferSpace().Blocks);
+                Assert.Equal((acc.Packets, acc.FirstNs, acc.LastNs), (parted.Packets, parted.FirstNs, parted.LastNs));
             },
             iter: 60,
             seed: "0N0XIzNsQ0O4");
