@@ -57,10 +57,7 @@ internal static class PartitionedFold
             RunWorkers(inputs, parts, counters, progress, cancellation);
         }
 
-        foreach (var part in parts)
-        {
-            part.Flush();
-        }
+        parts[0].Flush(); // the workers flushed their own; with one thread, the caller's
 
         return ([.. parts.Select(p => p.State)], counters);
     }
@@ -134,6 +131,10 @@ internal static class PartitionedFold
                         {
                             ReadInput(input, Next, b => part.Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, me == 0 ? counters : ignored, me == 0 ? progress : static (_, _) => { }, stop.Token);
                         }
+
+                        // Done reading (nobody waits for it now); the held-back packets are folded on this core, in parallel with the others.
+                        Volatile.Write(ref position[me], long.MaxValue);
+                        part.Flush();
                     }
                     catch
                     {

@@ -58,8 +58,12 @@ internal sealed class PartitionedTelescope : ITelescopeCounts
     /// <inheritdoc />
     public IEnumerable<ObserverActivity> Activity(TelescopeSpace space, uint firstMinute, uint endMinute, int periodMinutes, IReadOnlyList<bool> informative)
     {
+        // The parts in parallel, each walking its minutes on its share of the cores: a walker reads
+        // every record of its part and skips the slots of the other walkers, so more walkers than
+        // cores only repeat that reading.
         var each = new List<ObserverActivity>[_parts.Length];
-        Parallel.For(0, _parts.Length, i => each[i] = [.. _parts[i].Activity(space, firstMinute, endMinute, periodMinutes, informative)]);
+        var walkers = Math.Max(1, Environment.ProcessorCount / _parts.Length);
+        Parallel.For(0, _parts.Length, i => each[i] = [.. _parts[i].Activity(space, firstMinute, endMinute, periodMinutes, informative, walkers)]);
         return each.SelectMany(a => a);
     }
 }

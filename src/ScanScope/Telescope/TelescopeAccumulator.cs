@@ -178,13 +178,17 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
 
     /// <inheritdoc />
     public IEnumerable<ObserverActivity> Activity(TelescopeSpace space, uint firstMinute, uint endMinute, int periodMinutes, IReadOnlyList<bool> informative)
+        => Activity(space, firstMinute, endMinute, periodMinutes, informative, Environment.ProcessorCount);
+
+    /// <summary>As <see cref="Activity(TelescopeSpace, uint, uint, int, IReadOnlyList{bool})"/>, walking the minutes on up to <paramref name="walkers"/> threads.</summary>
+    internal IEnumerable<ObserverActivity> Activity(TelescopeSpace space, uint firstMinute, uint endMinute, int periodMinutes, IReadOnlyList<bool> informative, int walkers)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(informative);
         ArgumentOutOfRangeException.ThrowIfLessThan(periodMinutes, 1);
         Close();
         var order = Enumerable.Range(0, _slots).OrderBy(s => _prefixes[s]).ToArray();
-        var (periods, days, dayStart) = CountActivity(order, firstMinute, endMinute, periodMinutes, informative);
+        var (periods, days, dayStart) = CountActivity(order, firstMinute, endMinute, periodMinutes, informative, walkers);
         return Observers();
 
         IEnumerable<ObserverActivity> Observers()
@@ -224,7 +228,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     // Per observer (numbered in address order: slots by prefix, then the seen bits), the informative
     // periods it was up in and its days, from one walk over the sealed minutes in time order; a new
     // period or day of an observer is a change of its number.
-    private (int[] Periods, uint[] Days, int[] DayStart) CountActivity(int[] order, uint firstMinute, uint endMinute, int periodMinutes, IReadOnlyList<bool> informative)
+    private (int[] Periods, uint[] Days, int[] DayStart) CountActivity(int[] order, uint firstMinute, uint endMinute, int periodMinutes, IReadOnlyList<bool> informative, int walkers)
     {
         var rank = new int[_slots * WordsPerSlot];
         var observers = 0;
@@ -248,7 +252,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         // updates only its own observers' entries, and sees their minutes in time order.
         var minutes = _sealed.Keys.Order().ToArray();
         var records = minutes.Select(m => _sealed[m]).ToArray();
-        var parts = Math.Clamp(Math.Min(Environment.ProcessorCount, _slots), 1, 64);
+        var parts = Math.Clamp(Math.Min(walkers, _slots), 1, 64);
         var pairsOf = new List<(int Observer, uint Day)>[parts];
         Parallel.For(0, parts, part =>
         {
