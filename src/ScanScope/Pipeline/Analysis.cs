@@ -63,12 +63,9 @@ public static class Analysis
             parts.Sum(p => p.Filtered),
             tel.Packets,
             sources.Sum(s => s.Packets));
-        timings.Add(new StageTiming("merge", clock.Elapsed.TotalSeconds));
 
         var origin = Origin(options);
         var (windowStart, windowEnd) = Window(tel.Packets, tel.FirstNs, tel.LastNs, options);
-
-        clock.Restart();
         var telescope = TelescopeModel.Build(tel, options.Telescope, windowStart, windowEnd, options.UptimeThreshold, options.UptimePeriodMinutes);
         timings.Add(new StageTiming("telescope", clock.Elapsed.TotalSeconds));
 
