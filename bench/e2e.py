@@ -3,6 +3,8 @@
 pandas + scikit-learn reference (bench/reference/thesis_pipeline.py) on the same captures.
 
 Usage: /usr/bin/python3 bench/e2e.py CAPTURE... [--out DIR] [--dpkt-packets N] [--repeat R]
+Needs Debian's python3-pandas, python3-sklearn and, for --dpkt-packets, python3-dpkt
+(apt-get install python3-pandas python3-sklearn python3-dpkt).
 
 For each capture, alternating: scanscope, the numpy-parser reference, and (with --dpkt-packets)
 the dpkt-parser reference on the first N records (0: all). Each run's wall time and CPU time (its
