@@ -85,9 +85,7 @@ public sealed class AnalyzePipelineTests : IDisposable
     [Fact]
     public void PacketStore_GivesTheSameFeaturesAndClustersAsTheCapture()
     {
-        var scenario = Path.Combine(_dir.FullName, "scenario");
-        ScenarioSimulator.Run(ScenarioProfiles.Get("small", seed: 2), scenario);
-        var capture = Path.Combine(scenario, "capture.pcap");
+        var capture = SimulateSmall(seed: 2);
         var store = Path.Combine(_dir.FullName, "store");
         // The telescope model counts every TCP packet (backscatter too), so the store keeps all TCP.
         Assert.Equal(0, ScanScope.Cli.Cli.Run(["ingest", capture, "--store", store, "--all-tcp"]));
@@ -95,19 +93,14 @@ public sealed class AnalyzePipelineTests : IDisposable
         Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", capture, "--out", Path.Combine(_dir.FullName, "a"), "--no-report"]));
         Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", "--store", store, "--out", Path.Combine(_dir.FullName, "b"), "--no-report"]));
 
-        foreach (var file in new[] { "features.csv", "clusters.csv", "cluster_summary.csv", "scans.csv" })
-        {
-            Assert.Equal(File.ReadAllLines(Path.Combine(_dir.FullName, "a", file)), File.ReadAllLines(Path.Combine(_dir.FullName, "b", file)));
-        }
+        AssertSameFiles(Path.Combine(_dir.FullName, "a"), Path.Combine(_dir.FullName, "b"), "features.csv", "clusters.csv", "cluster_summary.csv", "scans.csv");
     }
 
     [Fact]
     public void ProbeMemoryTooSmall_SecondPassInRounds_SameResultsAndReport()
     {
         // Given a month whose clustered sources' probes need more than the memory allowed
-        var scenario = Path.Combine(_dir.FullName, "scenario");
-        ScenarioSimulator.Run(ScenarioProfiles.Get("small", seed: 3), scenario);
-        var capture = Path.Combine(scenario, "capture.pcap");
+        var capture = SimulateSmall(seed: 3);
         var whole = Path.Combine(_dir.FullName, "whole");
         var rounds = Path.Combine(_dir.FullName, "rounds");
 
@@ -119,10 +112,7 @@ public sealed class AnalyzePipelineTests : IDisposable
         int Rounds(string dir) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json"))).RootElement.GetProperty("second_pass_rounds").GetInt32();
         Assert.Equal(1, Rounds(whole));
         Assert.True(Rounds(rounds) > 2, $"{Rounds(rounds)} rounds");
-        foreach (var file in new[] { "clusters.csv", "cluster_summary.csv", "scans.csv", "early_hosts.csv", "merge_suggestions.csv", "report.html" })
-        {
-            Assert.Equal(File.ReadAllLines(Path.Combine(whole, file)), File.ReadAllLines(Path.Combine(rounds, file)));
-        }
+        AssertSameFiles(whole, rounds, "clusters.csv", "cluster_summary.csv", "scans.csv", "early_hosts.csv", "merge_suggestions.csv", "report.html");
     }
 
     [Theory]
@@ -144,5 +134,21 @@ public sealed class AnalyzePipelineTests : IDisposable
         var results = Path.Combine(_dir.FullName, "never");
         Assert.Equal(2, ScanScope.Cli.Cli.Run(["analyze", "whatever.pcap", "--out", results, "--probe-memory", text]));
         Assert.False(Directory.Exists(results));
+    }
+
+    // A small simulated month in this test's folder; returns its capture.
+    private string SimulateSmall(ulong seed)
+    {
+        var scenario = Path.Combine(_dir.FullName, "scenario");
+        ScenarioSimulator.Run(ScenarioProfiles.Get("small", seed), scenario);
+        return Path.Combine(scenario, "capture.pcap");
+    }
+
+    private static void AssertSameFiles(string a, string b, params string[] files)
+    {
+        foreach (var file in files)
+        {
+            Assert.Equal(File.ReadAllLines(Path.Combine(a, file)), File.ReadAllLines(Path.Combine(b, file)));
+        }
     }
 }
