@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace ScanScope.Features;
 
@@ -185,7 +186,7 @@ internal struct CompactSet
         }
 
         var inBitmap = _count > ArrayLimit;
-        var added = inBitmap ? ChunkBitmap.Add(ref store.Bitmap(_handle), value) : AddToBlock(value, store);
+        var added = inBitmap ? ChunkBitmap.Add(ref store.Bitmap(_handle), value, _count) : AddToBlock(value, store);
         if (added)
         {
             if (inBitmap)
@@ -231,7 +232,7 @@ internal struct CompactSet
                 var added = 0;
                 foreach (var v in Values(store))
                 {
-                    added += ChunkBitmap.Add(ref bitmap, v) ? 1 : 0;
+                    added += ChunkBitmap.Add(ref bitmap, v, other._count + added) ? 1 : 0;
                 }
 
                 FreeBlock(store);
@@ -241,7 +242,7 @@ internal struct CompactSet
                 return;
             }
 
-            _count += ChunkBitmap.UnionWith(ref store.Bitmap(_handle), theirs);
+            _count += ChunkBitmap.UnionWith(ref store.Bitmap(_handle), theirs, _count);
             _one = Math.Max(_one, other._one);
             return;
         }
@@ -355,13 +356,7 @@ internal struct CompactSet
         {
             if (n == ArrayLimit)
             {
-                var bitmap = ChunkBitmap.Create(ChunkBitmap.ChunksFor(block, value));
-                foreach (var v in block)
-                {
-                    ChunkBitmap.Add(ref bitmap, v);
-                }
-
-                ChunkBitmap.Add(ref bitmap, value);
+                var bitmap = ChunkBitmap.FromSorted(block, value);
                 FreeBlock(store);
                 _handle = store.AddBitmap(bitmap);
                 _count = n + 1;
@@ -392,91 +387,277 @@ internal struct CompactSet
 }
 
 /// <summary>
-/// A sparse bitmap of 4096-bit chunks keyed by the value's upper 20 bits, kept in one array: a
-/// header word (chunks used | capacity &lt;&lt; 32), an open-addressing table of 2·capacity slots
-/// (key &lt;&lt; 32 | chunk number + 1; 0 is empty), then the chunks in the order they appeared.
+/// A sparse bitmap of 4096-value chunks keyed by the value's upper 20 bits, kept in one array. In
+/// a sparse set a chunk of up to 64 values is a sorted array of 12-bit offsets (2 bytes a value);
+/// fuller chunks, and every chunk of a dense set, are 512-byte bitmaps (Roaring's two containers,
+/// at a 4096-value grain).
+/// Layout: word 0 = chunks used | key-table capacity &lt;&lt; 32; word 1 = next free word | garbage
+/// words &lt;&lt; 32; then an open-addressing key table of 2·capacity slots (key &lt;&lt; 32 | bitmap
+/// flag &lt;&lt; 31 | container word + 1; 0 is empty); then the containers, each a header word (an
+/// array's values | payload words &lt;&lt; 32, bit 63 for a bitmap) and its payload. A container
+/// that outgrows its room moves to the free end; the array is rebuilt without the holes when it
+/// runs out of room.
 /// </summary>
 /// <remarks>
-/// One array and a hashed key table put a bit two memory accesses away from the set's handle (the
-/// table slot and the word): with a sorted key array, an object and one array per chunk it was five
-/// or six dependent loads, each a likely cache miss when thousands of sources interleave
-/// (docs/benchmarks-features.md).
+/// One array and a hashed key table put a value two memory accesses away from the set's handle (the
+/// table slot and the container): with a sorted key array, an object and one array per chunk it was
+/// five or six dependent loads, each a likely cache miss when thousands of sources interleave
+/// (docs/benchmarks-features.md). Array containers matter on large telescopes: a scanner's ~30,000
+/// destinations over 112 /16s touch every chunk at ~0.4% density, 1.3 MB as bitmaps.
 /// </remarks>
 internal static class ChunkBitmap
 {
     private const int ChunkShift = 12;
-    private const int WordsPerChunk = (1 << ChunkShift) / 64;
+    private const uint OffsetMask = (1u << ChunkShift) - 1;
+    private const int BitmapWords = (1 << ChunkShift) / 64;
 
-    /// <summary>An empty bitmap with room for <paramref name="chunks"/> chunks.</summary>
-    public static ulong[] Create(int chunks)
-    {
-        var capacity = Math.Max(1, chunks);
-        var data = new ulong[1 + Slots(capacity) + (capacity * WordsPerChunk)];
-        data[0] = (ulong)capacity << 32;
-        return data;
-    }
+    /// <summary>
+    /// A set averaging this many values per chunk or more keeps its chunks as bitmaps (≤ 64 bytes a
+    /// value): the bit is one load away, and arrays would save little. A sparser set (a scanner's share
+    /// of a telescope far larger than a /16) starts each chunk as an array.
+    /// </summary>
+    private const int DenseValuesPerChunk = 8;
+
+    /// <summary>Most values an array container holds (128 bytes, a quarter of a bitmap): fuller arrays cost more to insert into than they save.</summary>
+    private const int ArrayMaxValues = 64;
+    private const int Head = 2;
+    private const ulong BitmapFlag = 1UL << 63;
+
+    /// <summary>In a key-table entry: the container is a bitmap (so an add needs no header).</summary>
+    private const ulong EntryBitmap = 1UL << 31;
+    private const uint EntryContainer = (1u << 31) - 1;
 
     public static long HeapBytes(ulong[] data) => 24 + (8L * data.Length);
 
-    /// <summary>Chunks needed for the values of a sorted block and one more value.</summary>
-    public static int ChunksFor(ReadOnlySpan<uint> sorted, uint value)
+    /// <summary>
+    /// The set of a full sorted block and one more value not in it, built in one pass: each chunk's
+    /// values arrive in order, so arrays are filled without searching and moving.
+    /// </summary>
+    public static ulong[] FromSorted(ReadOnlySpan<uint> sorted, uint value)
     {
-        var chunks = 0;
-        var last = uint.MaxValue;
-        var found = false;
-        foreach (var v in sorted)
+        var all = new uint[sorted.Length + 1];
+        var at = CompactSet.LowerBound(sorted, value);
+        sorted[..at].CopyTo(all);
+        all[at] = value;
+        sorted[at..].CopyTo(all.AsSpan(at + 1));
+
+        // First the chunks and their sizes, then one container each.
+        var chunks = new List<(uint Key, int From, int Count)>();
+        for (var i = 0; i < all.Length;)
         {
-            chunks += v >> ChunkShift != last ? 1 : 0;
-            last = v >> ChunkShift;
-            found |= last == value >> ChunkShift;
+            var key = all[i] >> ChunkShift;
+            var j = i + 1;
+            while (j < all.Length && all[j] >> ChunkShift == key)
+            {
+                j++;
+            }
+
+            chunks.Add((key, i, j - i));
+            i = j;
         }
 
-        return chunks + (found ? 0 : 1);
+        var dense = all.Length >= DenseValuesPerChunk * chunks.Count;
+        var words = 0;
+        foreach (var (_, _, count) in chunks)
+        {
+            words += 1 + (dense ? BitmapWords : Room(count));
+        }
+
+        var data = Empty(chunks.Count + 1, words + (dense ? 1 + BitmapWords : 8));
+        foreach (var (key, from, count) in chunks)
+        {
+            var c = Next(data);
+            var bitmap = dense || count > ArrayMaxValues;
+            var room = bitmap ? BitmapWords : Room(count);
+            if (bitmap)
+            {
+                foreach (var v in all.AsSpan(from, count))
+                {
+                    data[c + 1 + (int)((v & OffsetMask) >> 6)] |= 1UL << (int)(v & 63);
+                }
+
+                data[c] = ((ulong)room << 32) | BitmapFlag;
+            }
+            else
+            {
+                var offsets = Offsets(data, c, room);
+                for (var k = 0; k < count; k++)
+                {
+                    offsets[k] = (ushort)(all[from + k] & OffsetMask);
+                }
+
+                data[c] = (uint)count | ((ulong)room << 32);
+            }
+
+            data[Head + ~Find(data, key)] = ((ulong)key << 32) | (bitmap ? EntryBitmap : 0) | (uint)(c + 1);
+            data[0]++;
+            SetNext(data, c + 1 + room, 0);
+        }
+
+        return data;
     }
 
-    public static bool Add(ref ulong[] data, uint value)
+    // Payload words for a chunk of count values: a power-of-two array of offsets, or a bitmap.
+    private static int Room(int count) => count > ArrayMaxValues ? BitmapWords : (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, (count + 3) / 4));
+
+    /// <summary>Adds <paramref name="value"/> to a set of <paramref name="setCount"/> values; true when it was new.</summary>
+    public static bool Add(ref ulong[] data, uint value, int setCount)
     {
-        var chunk = ChunkOf(data, value >> ChunkShift);
-        if (chunk < 0)
+        var key = value >> ChunkShift;
+        var offset = (ushort)(value & OffsetMask);
+        var i = Find(data, key);
+        if (i < 0)
         {
-            chunk = NewChunk(ref data, value >> ChunkShift);
+            // A new chunk: a bitmap in a dense set, an array of one offset in a sparse one.
+            var dense = setCount >= DenseValuesPerChunk * Used(data);
+            var size = dense ? BitmapWords : 1;
+            if (Used(data) == Capacity(data) || Next(data) + 1 + size > data.Length)
+            {
+                var used = Used(data);
+                data = Rebuild(data, used == Capacity(data) ? used + (used / 2) + 1 : Capacity(data), 1 + size);
+                i = Find(data, key);
+            }
+
+            var fresh = Next(data);
+            if (dense)
+            {
+                data.AsSpan(fresh + 1, size).Clear();
+                data[fresh] = ((ulong)size << 32) | BitmapFlag;
+                data[fresh + 1 + (offset >> 6)] = 1UL << (offset & 63);
+            }
+            else
+            {
+                data[fresh] = 1UL | (1UL << 32);
+                data[fresh + 1] = offset;
+            }
+
+            SetNext(data, fresh + 1 + size, Garbage(data));
+            data[Head + ~i] = ((ulong)key << 32) | (dense ? EntryBitmap : 0) | (uint)(fresh + 1);
+            data[0]++;
+            return true;
         }
 
-        ref var word = ref data[WordIndex(data, chunk, value)];
-        var bit = 1UL << (int)(value & 63);
-        if ((word & bit) != 0)
+        var entry = data[Head + i];
+        var c = (int)((uint)entry & EntryContainer) - 1;
+        if ((entry & EntryBitmap) != 0)
+        {
+            // The key-table entry says bitmap: the bit is the next load, the header is not touched.
+            ref var word = ref data[c + 1 + (offset >> 6)];
+            var bit = 1UL << (offset & 63);
+            if ((word & bit) != 0)
+            {
+                return false;
+            }
+
+            word |= bit;
+            return true;
+        }
+
+        var header = data[c];
+        var count = (int)(uint)header;
+        var words = PayloadWords(header);
+        var values = Offsets(data, c, words);
+        var at = LowerBound(values[..count], offset);
+        if (at < count && values[at] == offset)
         {
             return false;
         }
 
-        word |= bit;
+        if (count < words * 4)
+        {
+            values[at..count].CopyTo(values[(at + 1)..]);
+            values[at] = offset;
+            data[c] = header + 1;
+            return true;
+        }
+
+        // A full array container moves to the free end: twice the room, or a bitmap past 64 values.
+        var toBitmap = count >= ArrayMaxValues;
+        var room = toBitmap ? BitmapWords : words * 2;
+        if (Next(data) + 1 + room > data.Length)
+        {
+            data = Rebuild(data, Capacity(data), 1 + room);
+            i = Find(data, key);
+            c = ContainerOf(data, i);
+        }
+
+        var moved = Next(data);
+        var old = Offsets(data, c, words)[..count];
+        var target = data.AsSpan(moved + 1, room);
+        target.Clear();
+        if (toBitmap)
+        {
+            foreach (var v in old)
+            {
+                target[v >> 6] |= 1UL << (v & 63);
+            }
+
+            target[offset >> 6] |= 1UL << (offset & 63);
+            data[moved] = ((ulong)room << 32) | BitmapFlag;
+        }
+        else
+        {
+            var grown = MemoryMarshal.Cast<ulong, ushort>(target);
+            old[..at].CopyTo(grown);
+            grown[at] = offset;
+            old[at..].CopyTo(grown[(at + 1)..]);
+            data[moved] = (ulong)(uint)(count + 1) | ((ulong)room << 32);
+        }
+
+        data[Head + i] = ((ulong)key << 32) | (toBitmap ? EntryBitmap : 0) | (uint)(moved + 1);
+        SetNext(data, moved + 1 + room, Garbage(data) + 1 + words);
         return true;
     }
 
     public static bool Contains(ulong[] data, uint value)
     {
-        var chunk = ChunkOf(data, value >> ChunkShift);
-        return chunk >= 0 && (data[WordIndex(data, chunk, value)] & (1UL << (int)(value & 63))) != 0;
+        var i = Find(data, value >> ChunkShift);
+        if (i < 0)
+        {
+            return false;
+        }
+
+        var c = ContainerOf(data, i);
+        var header = data[c];
+        var offset = (ushort)(value & OffsetMask);
+        if ((header & BitmapFlag) != 0)
+        {
+            return (data[c + 1 + (offset >> 6)] & (1UL << (offset & 63))) != 0;
+        }
+
+        var values = Offsets(data, c, PayloadWords(header))[..(int)(uint)header];
+        var at = LowerBound(values, offset);
+        return at < values.Length && values[at] == offset;
     }
 
-    /// <summary>ORs <paramref name="other"/> into <paramref name="data"/>; returns how many values were new.</summary>
-    public static int UnionWith(ref ulong[] data, ulong[] other)
+    /// <summary>Adds the values of <paramref name="other"/> to <paramref name="data"/>; returns how many were new.</summary>
+    public static int UnionWith(ref ulong[] data, ulong[] other, int setCount)
     {
         var added = 0;
-        foreach (var (key, theirs) in Chunks(other))
+        foreach (var (key, theirs) in Containers(other))
         {
-            var chunk = ChunkOf(data, key);
-            if (chunk < 0)
+            var header = other[theirs];
+            var i = Find(data, key);
+            if ((header & BitmapFlag) != 0 && i >= 0 && (data[ContainerOf(data, i)] & BitmapFlag) != 0)
             {
-                chunk = NewChunk(ref data, key);
+                // Bitmap into bitmap: one OR per word.
+                var c = ContainerOf(data, i);
+                var mine = data.AsSpan(c + 1, BitmapWords);
+                var words = other.AsSpan(theirs + 1, BitmapWords);
+                var n = 0;
+                for (var w = 0; w < BitmapWords; w++)
+                {
+                    n += BitOperations.PopCount(words[w] & ~mine[w]);
+                    mine[w] |= words[w];
+                }
+
+                added += n;
+                continue;
             }
 
-            var mine = data.AsSpan(ChunkStart(data, chunk), WordsPerChunk);
-            var words = other.AsSpan(theirs, WordsPerChunk);
-            for (var w = 0; w < WordsPerChunk; w++)
+            foreach (var v in ContainerValues(other, key, theirs))
             {
-                added += BitOperations.PopCount(words[w] & ~mine[w]);
-                mine[w] |= words[w];
+                added += Add(ref data, v, setCount + added) ? 1 : 0;
             }
         }
 
@@ -487,95 +668,138 @@ internal static class ChunkBitmap
 
     public static IEnumerable<uint> Values(ulong[] data)
     {
-        foreach (var (key, start) in Chunks(data))
+        foreach (var (key, c) in Containers(data))
         {
-            for (var w = 0; w < WordsPerChunk; w++)
+            foreach (var v in ContainerValues(data, key, c))
             {
-                var bits = data[start + w];
-                while (bits != 0)
-                {
-                    yield return (key << ChunkShift) | (uint)((w * 64) + BitOperations.TrailingZeroCount(bits));
-                    bits &= bits - 1;
-                }
+                yield return v;
             }
         }
     }
 
+    private static IEnumerable<uint> ContainerValues(ulong[] data, uint key, int c)
+    {
+        var header = data[c];
+        var words = PayloadWords(header);
+        if ((header & BitmapFlag) != 0)
+        {
+            for (var w = 0; w < words; w++)
+            {
+                for (var bits = data[c + 1 + w]; bits != 0; bits &= bits - 1)
+                {
+                    yield return (key << ChunkShift) | (uint)((w * 64) + BitOperations.TrailingZeroCount(bits));
+                }
+            }
+
+            yield break;
+        }
+
+        var count = (int)(uint)header;
+        for (var k = 0; k < count; k++)
+        {
+            yield return (key << ChunkShift) | Offsets(data, c, words)[k];
+        }
+    }
+
+    private static ulong[] Empty(int capacity, int containerWords)
+    {
+        var slots = Slots(capacity);
+        var data = new ulong[Head + slots + containerWords];
+        data[0] = (ulong)capacity << 32;
+        data[1] = (ulong)(uint)(Head + slots);
+        return data;
+    }
+
+    private static int Used(ulong[] data) => (int)(uint)data[0];
+
     private static int Capacity(ulong[] data) => (int)(data[0] >> 32);
+
+    private static int Next(ulong[] data) => (int)(uint)data[1];
+
+    private static int Garbage(ulong[] data) => (int)(data[1] >> 32);
+
+    private static void SetNext(ulong[] data, int next, int garbage) => data[1] = ((ulong)(uint)garbage << 32) | (uint)next;
+
+    private static int PayloadWords(ulong header) => (int)((header >> 32) & 0x7FFF_FFFF);
+
+    private static Span<ushort> Offsets(ulong[] data, int c, int words) => MemoryMarshal.Cast<ulong, ushort>(data.AsSpan(c + 1, words));
+
+    private static int ContainerOf(ulong[] data, int slot) => (int)((uint)data[Head + slot] & EntryContainer) - 1;
 
     // Key-table slots for a capacity: a power of two, at least twice the capacity (load at most 1/2).
     private static int Slots(int capacity) => (int)BitOperations.RoundUpToPowerOf2((uint)(2 * capacity));
 
-    private static int ChunkStart(ulong[] data, int chunk) => 1 + Slots(Capacity(data)) + (chunk * WordsPerChunk);
-
-    private static int WordIndex(ulong[] data, int chunk, uint value) => ChunkStart(data, chunk) + (int)((value >> 6) & (WordsPerChunk - 1));
-
     private static int Slot(uint key, int slots) => (int)((key * 0x9E3779B1u) >> 7) & (slots - 1);
 
-    // The chunk number of a key, or -1.
-    private static int ChunkOf(ulong[] data, uint key)
+    // The key-table slot of a key, or the complement of the empty slot where it would go.
+    private static int Find(ulong[] data, uint key)
     {
         var slots = Slots(Capacity(data));
         for (var i = Slot(key, slots); ; i = (i + 1) & (slots - 1))
         {
-            var entry = data[1 + i];
+            var entry = data[Head + i];
             if (entry == 0)
             {
-                return -1;
+                return ~i;
             }
 
             if ((uint)(entry >> 32) == key)
             {
-                return (int)(uint)entry - 1;
+                return i;
             }
         }
     }
 
-    // Adds a chunk for a key that has none (growing the array when full); returns its number.
-    private static int NewChunk(ref ulong[] data, uint key)
+    // A copy without the holes left by moved containers, with a key table for capacity chunks and
+    // room for extra more words (and half the live size, so growth stays amortised).
+    private static ulong[] Rebuild(ulong[] data, int capacity, int extra)
     {
-        var used = (int)(uint)data[0];
-        if (used == Capacity(data))
+        var live = Next(data) - Head - Slots(Capacity(data)) - Garbage(data);
+        var grown = Empty(capacity, live + extra + (live / 2) + 4);
+        foreach (var (key, c) in Containers(data))
         {
-            var grown = Create(used + (used / 2) + 1);
-            foreach (var (k, start) in Chunks(data))
+            var length = 1 + PayloadWords(data[c]);
+            var at = Next(grown);
+            data.AsSpan(c, length).CopyTo(grown.AsSpan(at, length));
+            grown[Head + ~Find(grown, key)] = ((ulong)key << 32) | ((data[c] & BitmapFlag) != 0 ? EntryBitmap : 0) | (uint)(at + 1);
+            grown[0]++;
+            SetNext(grown, at + length, 0);
+        }
+
+        return grown;
+    }
+
+    private static int LowerBound(ReadOnlySpan<ushort> sorted, ushort value)
+    {
+        var lo = 0;
+        var hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid] < value)
             {
-                var at = Insert(grown, k);
-                data.AsSpan(start, WordsPerChunk).CopyTo(grown.AsSpan(ChunkStart(grown, at), WordsPerChunk));
+                lo = mid + 1;
             }
-
-            data = grown;
+            else
+            {
+                hi = mid;
+            }
         }
 
-        return Insert(data, key);
+        return lo;
     }
 
-    private static int Insert(ulong[] data, uint key)
-    {
-        var chunk = (int)(uint)data[0];
-        var slots = Slots(Capacity(data));
-        var i = Slot(key, slots);
-        while (data[1 + i] != 0)
-        {
-            i = (i + 1) & (slots - 1);
-        }
-
-        data[1 + i] = ((ulong)key << 32) | (uint)(chunk + 1);
-        data[0]++;
-        return chunk;
-    }
-
-    // (key, index of the chunk's first word) for every chunk, in key order.
-    private static List<(uint Key, int Start)> Chunks(ulong[] data)
+    // (key, container word) of every chunk, in key order.
+    private static List<(uint Key, int Container)> Containers(ulong[] data)
     {
         var slots = Slots(Capacity(data));
-        var chunks = new List<(uint Key, int Start)>((int)(uint)data[0]);
+        var chunks = new List<(uint Key, int Container)>(Used(data));
         for (var i = 0; i < slots; i++)
         {
-            var entry = data[1 + i];
+            var entry = data[Head + i];
             if (entry != 0)
             {
-                chunks.Add(((uint)(entry >> 32), ChunkStart(data, (int)(uint)entry - 1)));
+                chunks.Add(((uint)(entry >> 32), (int)((uint)entry & EntryContainer) - 1));
             }
         }
 

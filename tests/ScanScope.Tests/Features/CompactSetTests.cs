@@ -126,7 +126,29 @@ public sealed class CompactSetTests
             set.Add(0x0A000000u + v, store);
         }
 
+        // A full /16 is 16 bitmap chunks (8 KB), with room left from growing: far below a 256 KB block.
         Assert.Equal(65536, set.Count);
-        Assert.InRange(set.HeapBytes(store), 8192, 10_000);
+        Assert.InRange(set.HeapBytes(store), 8192, 14_000);
+    }
+
+    [Fact]
+    public void SparseLargeSet_KeepsArraysOfOffsets_NotAChunkBitmapPerChunk()
+    {
+        // A scanner's share of a telescope of 112 /16s: 30,000 destinations, every 4096-address chunk
+        // touched at ~0.4% density. As bitmaps that was 1,792 chunks of 512 bytes (~0.9 MB); as arrays of
+        // 2-byte offsets ~60 KB, and up to half as much again of room left from growing.
+        var store = new SlabStore();
+        var set = default(CompactSet);
+        var expected = new HashSet<uint>();
+        var random = new Random(7);
+        while (expected.Count < 30_000)
+        {
+            var v = 0x3E000000u + (uint)random.Next(112 << 16);
+            Assert.Equal(expected.Add(v), set.Add(v, store));
+        }
+
+        Assert.Equal(expected.Count, set.Count);
+        Assert.Equal(expected.Order(), set.Values(store));
+        Assert.InRange(set.HeapBytes(store), 60_000, 250_000);
     }
 }
