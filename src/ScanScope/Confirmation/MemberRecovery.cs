@@ -88,7 +88,7 @@ public static class MemberRecovery
                 }
 
                 var set = new HashSet<uint>();
-                for (var i = LowerBound(hits.TimesNs, from); i < hits.Count && hits.TimesNs[i] <= to; i++)
+                for (var i = SortedSpan.LowerBound<long>(hits.TimesNs, from); i < hits.Count && hits.TimesNs[i] <= to; i++)
                 {
                     set.Add(hits.Destinations[i]);
                     if (!used[i])
@@ -123,24 +123,5 @@ public static class MemberRecovery
         var participation = joined / (double)windows.Length;
         var value = windowShare * size * disjointness * (0.5 + (0.5 * participation));
         return new RecoveryCandidate(clusterId, candidate.Source, value, windowShare, size, disjointness, joined, destinations, shared);
-    }
-
-    private static int LowerBound(long[] times, long value)
-    {
-        int lo = 0, hi = times.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (times[mid] < value)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 }

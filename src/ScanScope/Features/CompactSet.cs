@@ -557,7 +557,7 @@ internal static class ChunkBitmap
         var count = (int)(uint)header;
         var words = PayloadWords(header);
         var values = Offsets(data, c, words);
-        var at = LowerBound(values[..count], offset);
+        var at = SortedSpan.LowerBound<ushort>(values[..count], offset);
         if (at < count && values[at] == offset)
         {
             return false;
@@ -626,7 +626,7 @@ internal static class ChunkBitmap
         }
 
         var values = Offsets(data, c, PayloadWords(header))[..(int)(uint)header];
-        var at = LowerBound(values, offset);
+        var at = SortedSpan.LowerBound<ushort>(values, offset);
         return at < values.Length && values[at] == offset;
     }
 
@@ -767,26 +767,6 @@ internal static class ChunkBitmap
         }
 
         return grown;
-    }
-
-    private static int LowerBound(ReadOnlySpan<ushort> sorted, ushort value)
-    {
-        var lo = 0;
-        var hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] < value)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 
     // (key, container word) of every chunk, in key order.
