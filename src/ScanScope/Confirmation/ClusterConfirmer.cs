@@ -78,25 +78,19 @@ public static class ClusterConfirmer
         var totalHits = portHits.Sum(p => (long)p.Count);
 
         var scans = new List<Scan>();
+        var addresses = sources.Select(s => s.Source).ToArray();
         foreach (var hits in portHits)
         {
             var number = 0;
+            var probes = new ulong[hits.Count];
             foreach (var (from, to) in ScanSegmenter.Segment(hits, context))
             {
-                var perHost = new Dictionary<uint, HashSet<uint>>();
                 for (var i = from; i < to; i++)
                 {
-                    var host = sources[hits.Hosts[i]].Source;
-                    if (!perHost.TryGetValue(host, out var set))
-                    {
-                        set = [];
-                        perHost[host] = set;
-                    }
-
-                    set.Add(hits.Destinations[i]);
+                    probes[i - from] = ((ulong)hits.Destinations[i] << 32) | (uint)hits.Hosts[i];
                 }
 
-                scans.Add(new Scan(hits.Port, hits.TimesNs[from], hits.TimesNs[to - 1], perHost, to - from, context) { Number = number++ });
+                scans.Add(new Scan(hits.Port, hits.TimesNs[from], hits.TimesNs[to - 1], probes.AsSpan(0, to - from), addresses, to - from, context) { Number = number++ });
             }
         }
 
@@ -110,7 +104,6 @@ public static class ClusterConfirmer
             .FirstOrDefault()
             ?? scans.OrderByDescending(s => s.Hosts).ThenByDescending(s => s.UniqueDestinations).FirstOrDefault();
 
-        var addresses = sources.Select(s => s.Source).ToArray();
         var summary = ClusterSummary.Create(input.ClusterId, addresses, scans, category, reference, enricher);
         var early = FindEarlyHosts(input.ClusterId, sources, groupScans, context);
         return new ClusterConfirmation(input.ClusterId, addresses, scans, groupScans, category, reference, summary, early, totalHits);

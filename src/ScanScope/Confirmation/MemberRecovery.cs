@@ -105,7 +105,7 @@ public static class MemberRecovery
 
                 joined++;
                 destinations += set.Count;
-                shared += set.Count(scan.Destinations.Contains);
+                shared += set.Count(scan.Probed);
                 expectedShared += set.Count * scan.Coverage;
                 var mu = scan.DestinationsPerHost;
                 similarity += Math.Min(set.Count, mu) / Math.Max(set.Count, mu);

@@ -40,6 +40,21 @@ public static class PairwiseJaccard
         }
 
         Array.Sort(keys);
+        return MeanOfSorted(keys, [.. sets.Select(s => s.Count)]);
+    }
+
+    /// <summary>
+    /// The mean for sets given as ascending, distinct (destination &lt;&lt; 32 | set number) keys, with
+    /// each set's size.
+    /// </summary>
+    internal static double MeanOfSorted(ReadOnlySpan<ulong> keys, int[] sizes)
+    {
+        var n = sizes.Length;
+        var total = keys.Length;
+        if (n < 2)
+        {
+            return 0;
+        }
 
         // Pair increments to come: none for one sharded scan. When they outnumber the n² cells of a
         // flat counter (a noise cluster whose sets share much), the flat counter beats hashing pair keys.
@@ -104,7 +119,7 @@ public static class PairwiseJaccard
                     var shared = dense[(i * n) + j];
                     if (shared > 0)
                     {
-                        sum += shared / (double)(sets[i].Count + sets[j].Count - shared);
+                        sum += shared / (double)(sizes[i] + sizes[j] - shared);
                     }
                 }
             }
@@ -115,7 +130,7 @@ public static class PairwiseJaccard
             {
                 var i = (int)(key / n);
                 var j = (int)(key % n);
-                sum += shared / (double)(sets[i].Count + sets[j].Count - shared);
+                sum += shared / (double)(sizes[i] + sizes[j] - shared);
             }
         }
 

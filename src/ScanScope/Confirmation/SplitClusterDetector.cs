@@ -75,12 +75,11 @@ public static class SplitClusterDetector
         var sharedTotal = 0;
         foreach (var (sa, sb) in matches)
         {
-            var small = sa.Destinations.Count <= sb.Destinations.Count ? sa : sb;
-            var large = ReferenceEquals(small, sa) ? sb : sa;
-            var shared = small.Destinations.Count(large.Destinations.Contains);
+            var small = sa.UniqueDestinations <= sb.UniqueDestinations ? sa : sb;
+            var shared = Scan.SharedDestinations(sa, sb);
             sharedTotal += shared;
-            var independent = sa.Destinations.Count * (double)sb.Destinations.Count / observers;
-            if (shared <= options.MergeMaxOverlap * small.Destinations.Count && (independent < 5 || shared <= 0.25 * independent))
+            var independent = sa.UniqueDestinations * (double)sb.UniqueDestinations / observers;
+            if (shared <= options.MergeMaxOverlap * small.UniqueDestinations && (independent < 5 || shared <= 0.25 * independent))
             {
                 disjoint++;
             }
@@ -92,16 +91,15 @@ public static class SplitClusterDetector
         }
 
         var (ra, rb) = matches.OrderByDescending(m => m.A.Hosts + m.B.Hosts).First();
-        var hosts = ra.HostDestinations.Keys.Union(rb.HostDestinations.Keys).Count();
-        var pairs = ra.HostDestinations.Values.Sum(s => (long)s.Count) + rb.HostDestinations.Values.Sum(s => (long)s.Count);
-        var union = new HashSet<uint>(ra.Destinations);
-        union.UnionWith(rb.Destinations);
-        if (union.Count > (1 + options.CoverageTolerance) * observers)
+        var hosts = ra.HostDestinationCounts.Keys.Union(rb.HostDestinationCounts.Keys).Count();
+        var pairs = ra.HostDestinationCounts.Values.Sum(c => (long)c) + rb.HostDestinationCounts.Values.Sum(c => (long)c);
+        var union = ra.UniqueDestinations + rb.UniqueDestinations - Scan.SharedDestinations(ra, rb);
+        if (union > (1 + options.CoverageTolerance) * observers)
         {
             return null;
         }
 
-        var overlap = pairs == 0 ? 0 : 1 - (union.Count / (double)pairs);
+        var overlap = pairs == 0 ? 0 : 1 - (union / (double)pairs);
         var verdict = Completeness.Judge(hosts, pairs / (double)hosts, overlap, context);
         if (verdict.Kind == CompletenessKind.SeveralScansMerged)
         {
