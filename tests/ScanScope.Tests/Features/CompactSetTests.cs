@@ -51,6 +51,65 @@ public sealed class CompactSetTests
     }
 
     [Fact]
+    public void MixedChunks_SparseArraysAndFullBitmapsInOneSet_AgreeWithHashSet()
+    {
+        // Values scattered over a /8 (array chunks of a sparse set) mixed with a few hot chunks that
+        // fill past 64 values (arrays turning into bitmaps inside a sparse set); the two sets mix
+        // differently, so unions meet array and bitmap chunks of the same key in both directions.
+        var gen = from scattered in Gen.Int[0, 4000]
+                  from hot in Gen.Int[0, 3]
+                  from perHot in Gen.Int[0, 600]
+                  from otherScattered in Gen.Int[0, 4000]
+                  from seed in Gen.Int
+                  select (scattered, hot, perHot, otherScattered, seed);
+        gen.Sample(
+            t =>
+            {
+                var random = new Random(t.seed);
+                uint Scattered() => 0x2A000000u + (uint)random.Next(1 << 24);
+                uint Hot(int chunk) => 0x2A000000u + ((uint)chunk << 12) + (uint)random.Next(4096);
+                var a = Enumerable.Range(0, t.scattered).Select(_ => Scattered())
+                    .Concat(Enumerable.Range(0, t.hot * t.perHot).Select(i => Hot(i % Math.Max(1, t.hot)))).ToArray();
+                var b = Enumerable.Range(0, t.otherScattered).Select(_ => Scattered())
+                    .Concat(Enumerable.Range(0, t.perHot).Select(_ => Hot(0))).ToArray();
+                random.Shuffle(a);
+
+                var mine = new SlabStore();
+                var theirs = new SlabStore();
+                var x = default(CompactSet);
+                var y = default(CompactSet);
+                var expected = new HashSet<uint>();
+                foreach (var v in a)
+                {
+                    Assert.Equal(expected.Add(v), x.Add(v, mine));
+                }
+
+                foreach (var v in b)
+                {
+                    y.Add(v, theirs);
+                }
+
+                Assert.Equal(expected.Count, x.Count);
+                Assert.Equal(expected.Order(), x.Values(mine));
+                Assert.All(a.Take(50), v => Assert.True(x.Contains(v, mine)));
+
+                var yCopy = y.CopyTo(theirs, theirs);
+                x.UnionWith(y, theirs, mine);
+                expected.UnionWith(b);
+                Assert.Equal(expected.Count, x.Count);
+                Assert.Equal(expected.Order(), x.Values(mine));
+                Assert.False(x.Contains(0x2B000000u, mine));
+
+                // And the other way round: the sparse-or-dense other side absorbing this one.
+                yCopy.UnionWith(x, mine, theirs);
+                Assert.Equal(expected.Count, yCopy.Count);
+                Assert.Equal(expected.Order(), yCopy.Values(theirs));
+            },
+            iter: 120,
+            seed: "0N0XIzNsQ0O4");
+    }
+
+    [Fact]
     public void EdgeValues_ZeroAndAllOnes_AreKeptExactly_InEveryForm()
     {
         // uint.MaxValue marks an empty hash slot: the set must still hold it (as its largest value).
