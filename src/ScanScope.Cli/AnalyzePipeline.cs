@@ -209,10 +209,10 @@ internal static class AnalyzePipeline
         }
 
         var space = features.Telescope.Space;
+        var batch = new PacketRecord[4096];
         foreach (var input in inputs)
         {
             using var reader = input.Open();
-            var batch = new PacketRecord[4096];
             for (var n = reader.ReadBatch(batch); n > 0; n = reader.ReadBatch(batch))
             {
                 foreach (ref readonly var p in batch.AsSpan(0, n))

@@ -47,6 +47,8 @@ internal static class PartitionedFold
             {
                 ReadInput(input, () => batch, b => parts[0].Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, counters, progress, cancellation);
             }
+
+            parts[0].Flush(); // with more threads, each worker folds its own held-back packets
         }
         else if (count <= MaxSelfReading && inputs.All(i => i.CheapToReread))
         {
@@ -56,8 +58,6 @@ internal static class PartitionedFold
         {
             RunWorkers(inputs, parts, counters, progress, cancellation);
         }
-
-        parts[0].Flush(); // the workers flushed their own; with one thread, the caller's
 
         return ([.. parts.Select(p => p.State)], counters);
     }
@@ -94,7 +94,7 @@ internal static class PartitionedFold
 
     /// <summary>
     /// Every worker reads every input itself and folds the packets it owns: no reader thread, no
-    /// hand-over of batches between cores, no waiting. Parsing is repeated on each of the P threads,
+    /// hand-over of batches between cores, no queues. Parsing is repeated on each of the P threads,
     /// which pays while P parses cost less than the hand-over (measured in docs/benchmarks-features.md).
     /// Worker 0 alone reports progress and counts the readers' counters (every worker reads the same).
     /// A worker more than <see cref="AnalysisOptions.SelfReadingLead"/> batches ahead of the slowest waits for it, so a
@@ -132,8 +132,8 @@ internal static class PartitionedFold
                             ReadInput(input, Next, b => part.Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, me == 0 ? counters : ignored, me == 0 ? progress : static (_, _) => { }, stop.Token);
                         }
 
-                        // Done reading (nobody waits for it now); the held-back packets are folded on this core, in parallel with the others.
-                        Volatile.Write(ref position[me], long.MaxValue);
+                        // The held-back packets, folded on this core while the others still read (nobody waits
+                        // for a worker that has read everything: it is the furthest ahead).
                         part.Flush();
                     }
                     catch
