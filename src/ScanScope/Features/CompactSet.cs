@@ -200,6 +200,97 @@ internal struct CompactSet
         return added;
     }
 
+    // Merges ascending, distinct values into a set of at most ArrayLimit values (scratch holds
+    // ArrayLimit + their number): one pass instead of one insertion each, which moves half the block
+    // per value; returns how many were new.
+    private int MergeSorted(ReadOnlySpan<uint> sorted, SlabStore store, Span<uint> scratch)
+    {
+        ReadOnlySpan<uint> mine = _count switch
+        {
+            0 => [],
+            1 => new ReadOnlySpan<uint>(in _one),
+            _ => store.Block(_handle, _count),
+        };
+        var n = MergeDistinct(mine, sorted, scratch);
+        var before = _count;
+        if (n == before)
+        {
+            return 0;
+        }
+
+        var merged = scratch[..n];
+        if (n > ArrayLimit)
+        {
+            var bitmap = ChunkBitmap.FromSorted(merged);
+            FreeBlock(store);
+            _handle = store.AddBitmap(bitmap);
+        }
+        else
+        {
+            var shift = ShiftFor(n);
+            if (!IsBlock || ShiftFor(before) != shift)
+            {
+                FreeBlock(store);
+                _handle = store.Allocate(shift);
+            }
+
+            merged.CopyTo(store.Block(_handle, n));
+        }
+
+        _count = n;
+        _one = merged[^1];
+        return n - before;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="values"/> (in any order, repeats allowed; the span is reordered); returns how
+    /// many were new. A bitmap takes them one by one; a smaller set takes them sorted, in one merge
+    /// (<paramref name="scratch"/> must hold <see cref="ArrayLimit"/> + their number): a scanner's
+    /// destinations arrive in random order, hundreds per source at a time once the fold groups its
+    /// packets by source, and inserting each into a sorted block was half the fold's time.
+    /// </summary>
+    public int AddMany(Span<uint> values, SlabStore store, Span<uint> scratch)
+    {
+        if (_count > ArrayLimit || values.Length < 4)
+        {
+            var added = 0;
+            foreach (var v in values)
+            {
+                added += Add(v, store) ? 1 : 0;
+            }
+
+            return added;
+        }
+
+        SortedSpan.Sort(values, scratch);
+        var n = 1;
+        for (var i = 1; i < values.Length; i++)
+        {
+            values[n] = values[i];
+            n += values[i] != values[n - 1] ? 1 : 0;
+        }
+
+        return MergeSorted(values[..n], store, scratch);
+    }
+
+    // The union of two ascending, distinct spans into target; returns its length.
+    private static int MergeDistinct(ReadOnlySpan<uint> a, ReadOnlySpan<uint> b, Span<uint> target)
+    {
+        int i = 0, j = 0, n = 0;
+        while (i < a.Length && j < b.Length)
+        {
+            var (x, y) = (a[i], b[j]);
+            target[n++] = x <= y ? x : y;
+            i += x <= y ? 1 : 0;
+            j += y <= x ? 1 : 0;
+        }
+
+        a[i..].CopyTo(target[n..]);
+        n += a.Length - i;
+        b[j..].CopyTo(target[n..]);
+        return n + b.Length - j;
+    }
+
     /// <summary>True when <paramref name="value"/> is in the set.</summary>
     public readonly bool Contains(uint value, SlabStore store) => _count switch
     {
@@ -356,7 +447,11 @@ internal struct CompactSet
         {
             if (n == ArrayLimit)
             {
-                var bitmap = ChunkBitmap.FromSorted(block, value);
+                var all = new uint[n + 1];
+                block[..at].CopyTo(all);
+                all[at] = value;
+                block[at..].CopyTo(all.AsSpan(at + 1));
+                var bitmap = ChunkBitmap.FromSorted(all);
                 FreeBlock(store);
                 _handle = store.AddBitmap(bitmap);
                 _count = n + 1;
@@ -430,17 +525,11 @@ internal static class ChunkBitmap
     public static long HeapBytes(ulong[] data) => 24 + (8L * data.Length);
 
     /// <summary>
-    /// The set of a full sorted block and one more value not in it, built in one pass: each chunk's
-    /// values arrive in order, so arrays are filled without searching and moving.
+    /// The set of ascending, distinct values, built in one pass: each chunk's values arrive in order,
+    /// so arrays are filled without searching and moving.
     /// </summary>
-    public static ulong[] FromSorted(ReadOnlySpan<uint> sorted, uint value)
+    public static ulong[] FromSorted(ReadOnlySpan<uint> all)
     {
-        var all = new uint[sorted.Length + 1];
-        var at = CompactSet.LowerBound(sorted, value);
-        sorted[..at].CopyTo(all);
-        all[at] = value;
-        sorted[at..].CopyTo(all.AsSpan(at + 1));
-
         // First the chunks and their sizes, then one container each.
         var chunks = new List<(uint Key, int From, int Count)>();
         for (var i = 0; i < all.Length;)
@@ -471,7 +560,7 @@ internal static class ChunkBitmap
             var room = bitmap ? BitmapWords : Room(count);
             if (bitmap)
             {
-                foreach (var v in all.AsSpan(from, count))
+                foreach (var v in all.Slice(from, count))
                 {
                     data[c + 1 + (int)((v & OffsetMask) >> 6)] |= 1UL << (int)(v & 63);
                 }

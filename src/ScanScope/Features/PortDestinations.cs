@@ -59,6 +59,18 @@ internal struct PortDestinations
         }
     }
 
+    /// <summary>Adds <paramref name="destinations"/> of <paramref name="port"/>, in any order (see <see cref="CompactSet.AddMany"/>).</summary>
+    public void AddMany(ushort port, Span<uint> destinations, SlabStore store, int limit, Span<uint> scratch)
+    {
+        var at = Slot(port, store, limit);
+        if (at >= 0)
+        {
+            var set = SetAt(at, store);
+            set.AddMany(destinations, store, scratch);
+            SetSet(at, set, store);
+        }
+    }
+
     /// <summary>Adds every port and destination of <paramref name="other"/>, which lives in <paramref name="otherStore"/>.</summary>
     public void UnionWith(in PortDestinations other, SlabStore otherStore, SlabStore store, int limit)
     {

@@ -22,6 +22,9 @@ internal struct SourceState
     public static SourceState Empty => new() { FirstNs = long.MaxValue, LastNs = long.MinValue, TtlMin = byte.MaxValue };
 }
 
+/// <summary>The fields of a packet the source accumulator uses, with its bin (24 bytes).</summary>
+internal readonly record struct SourcePacket(uint Src, uint Dst, long TimestampNs, uint Bin, ushort Port, byte Ttl, Toolchain Tool);
+
 /// <summary>
 /// The per-source accumulator: <see cref="Add"/> one packet with its bin, <see cref="Merge"/> another
 /// partial state. The result is the same whatever the order of packets and merges.
@@ -89,6 +92,153 @@ public sealed class SourceAccumulator
             s.PerPort.Add(port, dst, store, PortListLimit);
         }
     }
+
+    /// <summary>
+    /// Folds a run of packets that all come from one source, as <see cref="Add(uint, uint, ushort, long, byte, Toolchain, uint)"/>
+    /// does one by one, with the same result: the source is looked up once, and its destinations
+    /// (and each port's) go in as one batch per set (<see cref="CompactSet.AddMany"/>).
+    /// </summary>
+    internal void AddRun(ReadOnlySpan<SourcePacket> run)
+    {
+        var src = run[0].Src;
+        if (run.Length < MinSortedRun)
+        {
+            foreach (ref readonly var p in run)
+            {
+                Add(src, p.Dst, p.Port, p.TimestampNs, p.Ttl, p.Tool, p.Bin);
+            }
+
+            return;
+        }
+
+        ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(_sources, src, out var exists);
+        if (!exists)
+        {
+            s = SourceState.Empty;
+        }
+
+        var store = _store;
+        var (first, last, ttlMin, ttlMax, tools) = (s.FirstNs, s.LastNs, s.TtlMin, s.TtlMax, s.Tools);
+        var port = run[0].Port;
+        var onePort = true;
+        foreach (ref readonly var p in run)
+        {
+            first = Math.Min(first, p.TimestampNs);
+            last = Math.Max(last, p.TimestampNs);
+            s.Bins.Add(p.Bin, store);
+            tools |= 1u << ((int)p.Tool & 31);
+            ttlMin = Math.Min(ttlMin, p.Ttl);
+            ttlMax = Math.Max(ttlMax, p.Ttl);
+            onePort &= p.Port == port;
+        }
+
+        (s.FirstNs, s.LastNs, s.TtlMin, s.TtlMax, s.Tools) = (first, last, ttlMin, ttlMax, tools);
+        s.Packets += run.Length;
+        Packets += run.Length;
+
+        // A second port: from here on destinations are also kept per port (so far they were all on one).
+        if (!s.PerPort.Exists && (!onePort || (s.Ports.Count == 1 && s.Ports.Single != port)))
+        {
+            var earlier = s.Ports.Count == 1 ? (ushort)s.Ports.Single : port;
+            s.PerPort = PortDestinations.FromSinglePort(earlier, s.Destinations, store, store, PortListLimit);
+        }
+
+        for (var from = 0; from < run.Length; from += SortedSlice)
+        {
+            var slice = run.Slice(from, Math.Min(SortedSlice, run.Length - from));
+            var values = _values.AsSpan(0, slice.Length);
+            if (s.PerPort.Exists)
+            {
+                AddPerPort(ref s, slice);
+            }
+            else
+            {
+                s.Ports.Add(port, store);
+            }
+
+            for (var i = 0; i < slice.Length; i++)
+            {
+                values[i] = slice[i].Dst;
+            }
+
+            s.Destinations.AddMany(values, store, _merged);
+        }
+    }
+
+    // Each port's destinations in one batch: the few ports of a run found by a linear scan, or, for a
+    // run over many ports, by sorting (port, destination) keys.
+    private void AddPerPort(ref SourceState s, ReadOnlySpan<SourcePacket> slice)
+    {
+        var store = _store;
+        var values = _portValues.AsSpan();
+        Span<ushort> ports = stackalloc ushort[MaxScannedPorts];
+        var count = 0;
+        foreach (ref readonly var p in slice)
+        {
+            if (!ports[..count].Contains(p.Port))
+            {
+                if (count == MaxScannedPorts)
+                {
+                    count = -1;
+                    break;
+                }
+
+                ports[count++] = p.Port;
+            }
+        }
+
+        if (count > 0)
+        {
+            foreach (var port in ports[..count])
+            {
+                var n = 0;
+                foreach (ref readonly var p in slice)
+                {
+                    values[n] = p.Dst;
+                    n += p.Port == port ? 1 : 0;
+                }
+
+                s.Ports.Add(port, store);
+                s.PerPort.AddMany(port, values[..n], store, PortListLimit, _merged);
+            }
+
+            return;
+        }
+
+        var keys = _keys.AsSpan(0, slice.Length);
+        for (var i = 0; i < slice.Length; i++)
+        {
+            keys[i] = ((ulong)slice[i].Port << 32) | slice[i].Dst;
+        }
+
+        keys.Sort();
+        for (var at = 0; at < keys.Length;)
+        {
+            var port = (ushort)(keys[at] >> 32);
+            var n = 0;
+            for (; at < keys.Length && (ushort)(keys[at] >> 32) == port; at++)
+            {
+                values[n++] = (uint)keys[at];
+            }
+
+            s.Ports.Add(port, store);
+            s.PerPort.AddMany(port, values[..n], store, PortListLimit, _merged);
+        }
+    }
+
+    /// <summary>Runs shorter than this are folded packet by packet.</summary>
+    private const int MinSortedRun = 8;
+
+    /// <summary>Packets of a run sorted and merged at a time (bounds the scratch arrays).</summary>
+    private const int SortedSlice = 4096;
+
+    /// <summary>Distinct ports of a run grouped by scanning; more are grouped by sorting.</summary>
+    private const int MaxScannedPorts = 8;
+
+    private readonly uint[] _values = new uint[SortedSlice];
+    private readonly uint[] _portValues = new uint[SortedSlice];
+    private readonly ulong[] _keys = new ulong[SortedSlice];
+    private readonly uint[] _merged = new uint[SortedSlice + CompactSet.ArrayLimit];
 
     /// <summary>Adds everything of <paramref name="other"/> to this accumulator; <paramref name="other"/> must not be used afterwards.</summary>
     public void Merge(SourceAccumulator other)

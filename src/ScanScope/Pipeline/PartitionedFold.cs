@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using ScanScope.Capture;
+using ScanScope.Features;
 using ScanScope.Packets;
 using ScanScope.Telescope;
 
@@ -280,9 +281,6 @@ internal static class PartitionedFold
     /// <summary>Packets a partition holds back before folding them grouped by source (24 MB per partition).</summary>
     private const int PendingPackets = 1 << 20;
 
-    /// <summary>The fields of a packet the source accumulator uses (24 bytes).</summary>
-    private readonly record struct Pending(uint Src, uint Dst, long TimestampNs, uint Bin, ushort Port, byte Ttl, Toolchain Tool);
-
     /// <summary>A batch of packets on its way to every worker; back in the free pool when the last one is done.</summary>
     private sealed class Batch
     {
@@ -304,8 +302,8 @@ internal static class PartitionedFold
         // Packets held back for the source accumulator, folded in groups by source (Flush).
         private const int GroupBits = 10;
         private const int Groups = 1 << GroupBits;
-        private readonly Pending[] _pending = GC.AllocateUninitializedArray<Pending>(PendingPackets);
-        private Pending[]? _grouped;
+        private readonly SourcePacket[] _pending = GC.AllocateUninitializedArray<SourcePacket>(PendingPackets);
+        private SourcePacket[]? _grouped;
         private int _count;
 
         public AnalysisPartial State { get; } = new(options.PortListLimit);
@@ -357,7 +355,7 @@ internal static class PartitionedFold
                     binEnd = binStart + _binNs;
                 }
 
-                _pending[_count++] = new Pending(packet.Src, packet.Dst, packet.TimestampNs, bin, packet.DstPort, packet.Ttl, packet.Tool);
+                _pending[_count++] = new SourcePacket(packet.Src, packet.Dst, packet.TimestampNs, bin, packet.DstPort, packet.Ttl, packet.Tool);
                 if (_count == _pending.Length)
                 {
                     Flush();
@@ -370,10 +368,11 @@ internal static class PartitionedFold
         }
 
         /// <summary>
-        /// Folds the packets held back into the source accumulator, grouped by source: one stable
-        /// counting-sort pass over the source address's hash puts each source's packets next to each
-        /// other (still in time order), so its destination sets are fetched into cache once per group
-        /// rather than once per packet when thousands of sources interleave.
+        /// Folds the packets held back into the source accumulator one source at a time: two stable
+        /// counting-sort passes over the source address's hash (its upper bits, then the next bits
+        /// within each group) put each source's packets next to each other, still in time order. A
+        /// source's sets are then fetched into cache once per run rather than once per packet when
+        /// thousands of sources interleave, and its destinations are merged in as one sorted batch.
         /// </summary>
         public void Flush()
         {
@@ -383,36 +382,72 @@ internal static class PartitionedFold
                 return;
             }
 
-            _grouped ??= GC.AllocateUninitializedArray<Pending>(_pending.Length);
-            Span<int> start = stackalloc int[Groups + 1];
-            start.Clear();
+            _grouped ??= GC.AllocateUninitializedArray<SourcePacket>(_pending.Length);
             var pending = _pending.AsSpan(0, n);
-            foreach (ref readonly var p in pending)
-            {
-                start[Group(p.Src) + 1]++;
-            }
+            var grouped = _grouped.AsSpan(0, n);
+            Span<int> start = stackalloc int[Groups + 1];
+            CountingSort(pending, grouped, start, 32 - GroupBits);
 
+            // Within each group, the next bits of the hash, back into the pending array: sources that
+            // share both parts of the hash (rare) still interleave, which costs speed, not exactness.
+            Span<int> inner = stackalloc int[Groups + 1];
+            var from = 0;
             for (var g = 0; g < Groups; g++)
             {
-                start[g + 1] += start[g];
-            }
+                var to = start[g];
+                var length = to - from;
+                if (length > 1)
+                {
+                    CountingSort(grouped[from..to], pending[from..to], inner, 32 - (2 * GroupBits));
+                }
+                else if (length == 1)
+                {
+                    pending[from] = grouped[from];
+                }
 
-            foreach (ref readonly var p in pending)
-            {
-                _grouped[start[Group(p.Src)]++] = p;
+                from = to;
             }
 
             var sources = State.Sources;
-            foreach (ref readonly var p in _grouped.AsSpan(0, n))
+            for (var at = 0; at < n;)
             {
-                sources.Add(p.Src, p.Dst, p.Port, p.TimestampNs, p.Ttl, p.Tool, p.Bin);
+                var src = pending[at].Src;
+                var end = at + 1;
+                while (end < n && pending[end].Src == src)
+                {
+                    end++;
+                }
+
+                sources.AddRun(pending[at..end]);
+                at = end;
             }
 
             _count = 0;
         }
 
+        // A stable counting sort of input into output by GroupBits bits of the source's hash, starting
+        // at bit shift; leaves each bucket's end in ends.
+        private static void CountingSort(ReadOnlySpan<SourcePacket> input, Span<SourcePacket> output, Span<int> ends, int shift)
+        {
+            ends.Clear();
+            foreach (ref readonly var p in input)
+            {
+                ends[Bucket(p.Src, shift) + 1]++;
+            }
+
+            for (var g = 0; g < Groups; g++)
+            {
+                ends[g + 1] += ends[g];
+            }
+
+            foreach (ref readonly var p in input)
+            {
+                output[ends[Bucket(p.Src, shift)]++] = p;
+            }
+        }
+
         // A different hash from the partition's (its bits would be equal inside one partition).
-        private static int Group(uint src) => (int)((src * 0x85EBCA6Bu) >> (32 - GroupBits));
+        private static int Bucket(uint src, int shift) => (int)(((src * 0x85EBCA6Bu) >> shift) & (Groups - 1));
 
         // Multiplicative hashing: neighbouring addresses (one /24 of scanners) spread over the partitions.
         private int Owner(uint address) => count == 1 ? 0 : (int)(((ulong)(address * 0x9E3779B1u) * (uint)count) >> 32);

@@ -1,4 +1,5 @@
 using CsCheck;
+using ScanScope;
 using ScanScope.Features;
 
 namespace ScanScope.Tests.Features;
@@ -139,6 +140,74 @@ public sealed class CompactSetTests
             expected.Add(7);
             Assert.Equal(expected.Order(), union.Values(other));
         }
+    }
+
+    [Fact]
+    public void AddMany_AgreesWithHashSet_FromEveryFormAndAcrossTheBlockLimit()
+    {
+        // A set grown one value at a time to some size (inline, block or bitmap), then batches in any
+        // order with repeats: merges that stay in a block, that cross into a bitmap, and bitmap adds.
+        var gen = from range in Gen.OneOf(16u, 5000u, 300_000u, uint.MaxValue)
+                  from first in Gen.UInt[0, range - 1].Array[0, 1500]
+                  from batches in Gen.UInt[0, range - 1].Array[0, 1200].Array[1, 4]
+                  select (first, batches);
+        gen.Sample(
+            t =>
+            {
+                var store = new SlabStore();
+                var set = default(CompactSet);
+                var expected = new HashSet<uint>();
+                foreach (var v in t.first)
+                {
+                    set.Add(v, store);
+                    expected.Add(v);
+                }
+
+                var scratch = new uint[CompactSet.ArrayLimit + 1200];
+                foreach (var batch in t.batches)
+                {
+                    var before = expected.Count;
+                    expected.UnionWith(batch);
+                    Assert.Equal(expected.Count - before, set.AddMany((uint[])batch.Clone(), store, scratch));
+                    Assert.Equal(expected.Count, set.Count);
+                }
+
+                Assert.Equal(expected.Order(), set.Values(store));
+                if (expected.Count > 0)
+                {
+                    Assert.Equal((expected.Min(), expected.Max()), (set.Min(store), set.Max(store)));
+                }
+
+                Assert.All(expected, v => Assert.True(set.Contains(v, store)));
+
+                // The store is still consistent: blocks freed by merges are reused without harm.
+                var other = default(CompactSet);
+                foreach (var v in t.first)
+                {
+                    other.Add(v ^ 1, store);
+                }
+
+                Assert.Equal(expected.Order(), set.Values(store));
+            },
+            iter: 300,
+            seed: "0N0XIzNsQ0O5");
+    }
+
+    [Fact]
+    public void RadixSort_AgreesWithTheRuntimeSort()
+    {
+        // Full-range values, and values sharing their upper bytes (one telescope), whose passes are skipped.
+        var gen = from high in Gen.OneOf(Gen.Const(0u), Gen.Const(0x0A0B0000u), Gen.UInt)
+                  from mask in Gen.OneOf(Gen.Const(0xFFFFu), Gen.Const(0xFFFFFFFFu), Gen.Const(0xFFu))
+                  from values in Gen.UInt.Array[0, 3000]
+                  select values.Select(v => high ^ (v & mask)).ToArray();
+        gen.Sample(values =>
+        {
+            var expected = values.Order().ToArray();
+            var scratch = new uint[values.Length];
+            SortedSpan.Sort(values, scratch);
+            Assert.Equal(expected, values);
+        });
     }
 
     [Fact]

@@ -53,6 +53,49 @@ public sealed class MergePropertyTests
     }
 
     [Fact]
+    public void RunsOfOneSource_FoldLikePacketByPacket()
+    {
+        // Runs as the fold hands them over (one source each, sources interleaved between runs): short
+        // and long, on one port or several (past the scanned-port bound), destinations dense or sparse,
+        // sets crossing the block limit inside a run, and a port-list limit that evicts ports.
+        var run = from src in Gen.UInt[1, 4]
+                  from length in Gen.OneOf(Gen.Int[1, 10], Gen.Int[10, 3000])
+                  from ports in Gen.OneOf(Gen.Const(1), Gen.Int[2, 4], Gen.Int[9, 40])
+                  from range in Gen.OneOf(Gen.Const(200u), Gen.Const(65_536u), Gen.Const(1u << 24))
+                  from seed in Gen.Int
+                  select (src, length, ports, range, seed);
+        var gen = from runs in run.Array[1, 12]
+                  from limit in Gen.Int[0, 16]
+                  select (runs, limit);
+        gen.Sample(
+            t =>
+            {
+                var oneByOne = new SourceAccumulator(t.limit);
+                var inRuns = new SourceAccumulator(t.limit);
+                var time = 0L;
+                foreach (var (src, length, ports, range, seed) in t.runs)
+                {
+                    var random = new Random(seed);
+                    var packets = new SourcePacket[length];
+                    for (var i = 0; i < length; i++)
+                    {
+                        time += random.NextInt64(0, 30_000_000_000);
+                        var p = new SourcePacket(src, 0x0A000000u + (uint)random.NextInt64(range), time, (uint)(time / 300_000_000_000L), (ushort)(1000 + (random.Next(ports) * 7)), (byte)random.Next(30, 60), (Toolchain)random.Next(0, 3));
+                        packets[i] = p;
+                        oneByOne.Add(p.Src, p.Dst, p.Port, p.TimestampNs, p.Ttl, p.Tool, p.Bin);
+                    }
+
+                    inRuns.AddRun(packets);
+                }
+
+                Assert.Equal(oneByOne.Packets, inRuns.Packets);
+                Assert.Equal(Csv(FeatureTable.Build(oneByOne, 0, 300, 0)), Csv(FeatureTable.Build(inRuns, 0, 300, 0)));
+            },
+            iter: 150,
+            seed: "0N0XIzNsQ0O6");
+    }
+
+    [Fact]
     public void Features_MatchAStraightforwardReferenceComputation()
     {
         const int b = 300;
@@ -85,10 +128,12 @@ public sealed class MergePropertyTests
             seed: "0N0XIzNsQ0O3");
     }
 
-    private static string Csv(AnalysisResult r)
+    private static string Csv(AnalysisResult r) => Csv(r.Features);
+
+    private static string Csv(IReadOnlyList<FeatureRow> rows)
     {
         using var w = new StringWriter();
-        AnalysisWriter.WriteFeatures(r.Features, w);
+        AnalysisWriter.WriteFeatures(rows, w);
         return w.ToString();
     }
 }
