@@ -185,6 +185,9 @@ public static class FeaturesMemory
         }
     }
 
+    // The uptime period as analyze chooses it by default ("auto"); UPTIME_PERIOD=1 for the thesis' minute.
+    private static int? UptimePeriod => Environment.GetEnvironmentVariable("UPTIME_PERIOD") is { Length: > 0 } k ? int.Parse(k, CultureInfo.InvariantCulture) : null;
+
     // Reader alone and analyze-to-features alternately on the same file, wall and CPU seconds each:
     // CPU time stays meaningful when other work shares the machine. The load average is printed
     // with each round, since wall time on a shared machine measures the neighbours too.
@@ -211,7 +214,7 @@ public static class FeaturesMemory
                 IReadOnlyList<StageTiming> stages = [];
                 (wall, cpu, _) = Measure(() =>
                 {
-                    var result = Analysis.Run([path], new AnalysisOptions { Threads = threads });
+                    var result = Analysis.Run([path], new AnalysisOptions { Threads = threads, UptimePeriodMinutes = UptimePeriod });
                     stages = result.Timings;
                     return result.Counters.Packets;
                 });
@@ -225,7 +228,7 @@ public static class FeaturesMemory
     private static void Rss(string path, int threads)
     {
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
-        var (wall, cpu, rows) = Measure(() => Analysis.Run([path], new AnalysisOptions { Threads = threads }).Features.Count);
+        var (wall, cpu, rows) = Measure(() => Analysis.Run([path], new AnalysisOptions { Threads = threads, UptimePeriodMinutes = UptimePeriod }).Features.Count);
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         var process = Process.GetCurrentProcess();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"threads={threads} sources={rows} wall_s={wall:F2} cpu_s={cpu:F2} peak_rss_bytes={process.PeakWorkingSet64} peak_rss_per_source={process.PeakWorkingSet64 / (double)rows:F0} allocated_bytes={allocated} gc_count={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));

@@ -213,21 +213,22 @@ public static class ClickHouseAnalysis
             }
 
             var c = CultureInfo.InvariantCulture;
-            var days = new Dictionary<uint, uint[]>();
-            foreach (var v in Query("telescope_observer_days", []))
-            {
-                days[uint.Parse(v[0], c)] = [.. Numbers(v[1]).Select(d => uint.Parse(d, c))];
-            }
-
             var values = new Dictionary<string, object> { ["first_minute"] = (long)firstMinute, ["end_minute"] = (long)endMinute, ["period_minutes"] = (long)periodMinutes, ["informative"] = masks };
             foreach (var v in Query("telescope_observers", values))
             {
                 var address = uint.Parse(v[0], c);
                 if (space.Contains(address))
                 {
-                    yield return new ObserverActivity(address, int.Parse(v[1], c), days.GetValueOrDefault(address, []));
+                    yield return new ObserverActivity(address, int.Parse(v[1], c));
                 }
             }
+        }
+
+        // Every observer the queries see is in the space (see ObserversIn).
+        public IEnumerable<(uint Day, uint Subnet, int Observers)> DailyObservers(TelescopeSpace space)
+        {
+            var c = CultureInfo.InvariantCulture;
+            return Query("telescope_daily", []).Select(v => (uint.Parse(v[0], c), uint.Parse(v[1], c), int.Parse(v[2], c)));
         }
 
         private IEnumerable<string[]> Query(string statement, Dictionary<string, object> values)

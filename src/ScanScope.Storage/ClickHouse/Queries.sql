@@ -224,12 +224,13 @@ FROM
 )
 GROUP BY dst
 
--- name: telescope_observer_days
--- Per observer: the UTC days (days since the epoch) on which it received anything (figure 4.1).
-SELECT dst, arraySort(groupUniqArray(intDiv(ts_ns, 86400000000000))) AS days
+-- name: telescope_daily
+-- Per UTC day (days since the epoch) and /16: the observers that received anything (figure 4.1).
+-- uniqExact states merge exactly across shards.
+SELECT intDiv(ts_ns, 86400000000000) AS day, bitAnd(dst, 4294901760) AS subnet, uniqExact(dst)
 FROM {database:Identifier}.{target:Identifier}
 WHERE {where:Condition}
-GROUP BY dst
+GROUP BY day, subnet
 
 -- name: source_events
 -- The selected probes of the sources in cond_sources: time, destination and port, for the scans

@@ -66,4 +66,13 @@ internal sealed class PartitionedTelescope : ITelescopeCounts
         Parallel.For(0, _parts.Length, i => each[i] = [.. _parts[i].Activity(space, firstMinute, endMinute, periodMinutes, informative, walkers)]);
         return each.SelectMany(a => a);
     }
+
+    /// <inheritdoc />
+    public IEnumerable<(uint Day, uint Subnet, int Observers)> DailyObservers(TelescopeSpace space)
+    {
+        var each = new List<(uint, uint, int)>[_parts.Length];
+        var walkers = Math.Max(1, Environment.ProcessorCount / _parts.Length);
+        Parallel.For(0, _parts.Length, i => each[i] = [.. _parts[i].DailyObservers(space, walkers)]);
+        return each.SelectMany(a => a);
+    }
 }

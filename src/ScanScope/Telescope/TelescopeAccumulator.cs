@@ -188,7 +188,12 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         ArgumentOutOfRangeException.ThrowIfLessThan(periodMinutes, 1);
         Close();
         var order = Enumerable.Range(0, _slots).OrderBy(s => _prefixes[s]).ToArray();
-        var (periods, days, dayStart) = CountActivity(order, firstMinute, endMinute, periodMinutes, informative, walkers);
+        var rank = Ranks(order);
+        var periods = new int[rank[^1]];
+
+        // A minute's observers are gathered into their period's bitmap; at the end of the period,
+        // each observer in it counts once. Periods that do not count are skipped.
+        WalkMinutes(walkers, minute => minute >= firstMinute && minute < endMinute && (minute - firstMinute) / (uint)periodMinutes is var p && p < informative.Count && informative[(int)p] ? p : Skip, (slot, union, dirty, _) => CountPeriods(union, dirty, _seen[slot], rank.AsSpan(slot * WordsPerSlot, WordsPerSlot), periods));
         return Observers();
 
         IEnumerable<ObserverActivity> Observers()
@@ -203,7 +208,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
                         var address = (_prefixes[s] << SlotShift) | (uint)(w << 6) | (uint)BitOperations.TrailingZeroCount(bits);
                         if (space.Contains(address))
                         {
-                            yield return new ObserverActivity(address, periods[n], new ArraySegment<uint>(days, dayStart[n], dayStart[n + 1] - dayStart[n]));
+                            yield return new ObserverActivity(address, periods[n]);
                         }
 
                         n++;
@@ -211,6 +216,66 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
                 }
             }
         }
+    }
+
+    // One period of one slot: every observer up in it (a bit of union, in the words marked in dirty)
+    // counts once; its number is its word's rank plus the seen observers below it in the word.
+    private static void CountPeriods(ulong[] union, ulong dirty, ulong[] seen, ReadOnlySpan<int> rank, int[] periods)
+    {
+        for (; dirty != 0; dirty &= dirty - 1)
+        {
+            var w = BitOperations.TrailingZeroCount(dirty);
+            var (o, below) = (rank[w], seen[w]);
+            for (var bits = union[w]; bits != 0; bits &= bits - 1)
+            {
+                periods[o + BitOperations.PopCount(below & ((1UL << BitOperations.TrailingZeroCount(bits)) - 1))]++;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<(uint Day, uint Subnet, int Observers)> DailyObservers(TelescopeSpace space) => DailyObservers(space, Environment.ProcessorCount);
+
+    /// <summary>As <see cref="DailyObservers(TelescopeSpace)"/>, walking the minutes on up to <paramref name="walkers"/> threads.</summary>
+    internal IEnumerable<(uint Day, uint Subnet, int Observers)> DailyObservers(TelescopeSpace space, int walkers)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        Close();
+
+        // Per slot, its observers in the space; a day's bitmap of a slot then counts with popcounts.
+        var inSpace = new ulong[_slots][];
+        for (var slot = 0; slot < _slots; slot++)
+        {
+            var mask = inSpace[slot] = new ulong[WordsPerSlot];
+            for (var w = 0; w < WordsPerSlot; w++)
+            {
+                for (var bits = _seen[slot][w]; bits != 0; bits &= bits - 1)
+                {
+                    var address = (_prefixes[slot] << SlotShift) | (uint)(w << 6) | (uint)BitOperations.TrailingZeroCount(bits);
+                    mask[w] |= space.Contains(address) ? bits & (~bits + 1) : 0;
+                }
+            }
+        }
+
+        var counts = new Dictionary<(uint Day, uint Subnet), int>();
+        WalkMinutes(walkers, minute => minute / 1440, (slot, union, dirty, day) =>
+        {
+            var n = 0;
+            for (; dirty != 0; dirty &= dirty - 1)
+            {
+                var w = BitOperations.TrailingZeroCount(dirty);
+                n += BitOperations.PopCount(union[w] & inSpace[slot][w]);
+            }
+
+            if (n > 0)
+            {
+                lock (counts)
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(counts, (day, (_prefixes[slot] << SlotShift) & 0xFFFF0000u), out _) += n;
+                }
+            }
+        });
+        return counts.Select(c => (c.Key.Day, c.Key.Subnet, c.Value));
     }
 
     /// <summary>Rough bytes held, for the memory benchmark.</summary>
@@ -225,12 +290,13 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         return bytes;
     }
 
-    // Per observer (numbered in address order: slots by prefix, then the seen bits), the informative
-    // periods it was up in and its days, from one walk over the sealed minutes in time order; a new
-    // period or day of an observer is a change of its number.
-    private (int[] Periods, uint[] Days, int[] DayStart) CountActivity(int[] order, uint firstMinute, uint endMinute, int periodMinutes, IReadOnlyList<bool> informative, int walkers)
+    private const uint Skip = uint.MaxValue;
+
+    // Per slot and word, the number of observers before it in address order (slots by prefix, then
+    // the seen bits); the last entry is the number of observers.
+    private int[] Ranks(int[] order)
     {
-        var rank = new int[_slots * WordsPerSlot];
+        var rank = new int[(_slots * WordsPerSlot) + 1];
         var observers = 0;
         foreach (var s in order)
         {
@@ -241,66 +307,105 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
             }
         }
 
-        var periods = new int[observers];
-        var lastPeriod = new uint[observers];
-        var lastDay = new uint[observers];
-        Array.Fill(lastPeriod, uint.MaxValue);
-        Array.Fill(lastDay, uint.MaxValue);
-        var dayStart = new int[observers + 1];
+        rank[^1] = observers;
+        return rank;
+    }
 
-        // The walk is split over the cores by slot: an observer lives in one slot, so each part
-        // updates only its own observers' entries, and sees their minutes in time order.
+    /// <summary>
+    /// Walks the sealed minutes in time order, split over the cores by slot (an observer lives in one
+    /// slot): the minutes of one segment (<paramref name="segmentOf"/> a minute; <see cref="Skip"/> leaves
+    /// it out) are ORed into one bitmap per slot, and <paramref name="count"/> is called once per slot
+    /// and segment with that bitmap and a mask of its words that may be nonzero. An observer then
+    /// costs a bit set per minute it was up, and a count per segment: with the periods ChoosePeriod
+    /// picks on sparse traffic (hours), the count is a small part of the walk. The gathering bitmaps are
+    /// the open-minute ones, empty once every minute is sealed, and are left empty.
+    /// </summary>
+    private void WalkMinutes(int walkers, Func<uint, uint> segmentOf, Action<int, ulong[], ulong, uint> count)
+    {
         var minutes = _sealed.Keys.Order().ToArray();
-        var records = minutes.Select(m => _sealed[m]).ToArray();
         var parts = Math.Clamp(Math.Min(walkers, _slots), 1, 64);
-        var pairsOf = new List<(int Observer, uint Day)>[parts];
         Parallel.For(0, parts, part =>
         {
-            var pairs = pairsOf[part] = [];
-            for (var i = 0; i < minutes.Length; i++)
+            var touched = new List<int>();
+            var segment = Skip;
+            foreach (var minute in minutes)
             {
-                var minute = minutes[i];
-                var inWindow = minute >= firstMinute && minute < endMinute;
-                var period = inWindow ? (minute - firstMinute) / (uint)periodMinutes : 0;
-                var counts = inWindow && period < informative.Count && informative[(int)period];
-                var day = minute / 1440;
-                for (var walk = new Walk(records[i], part, parts); walk.MoveNext();)
+                var next = segmentOf(minute);
+                if (next != segment)
                 {
-                    var (slot, word) = (walk.Slot, walk.Offset >> 6);
-                    var o = rank[(slot * WordsPerSlot) + word] + BitOperations.PopCount(_seen[slot][word] & ((1UL << (walk.Offset & 63)) - 1));
-                    if (inWindow && lastPeriod[o] != period)
-                    {
-                        periods[o] += counts ? 1 : 0;
-                        lastPeriod[o] = period;
-                    }
+                    Flush(touched, segment, count);
+                    segment = next;
+                }
 
-                    if (lastDay[o] != day)
-                    {
-                        lastDay[o] = day;
-                        pairs.Add((o, day));
-                        dayStart[o + 1]++;
-                    }
+                if (segment != Skip)
+                {
+                    Gather(_sealed[minute], part, parts, touched);
                 }
             }
+
+            Flush(touched, segment, count);
         });
+    }
 
-        // Days grouped by observer (a counting sort; each observer's days are already ascending).
-        for (var o = 0; o < observers; o++)
+    private void Flush(List<int> touched, uint segment, Action<int, ulong[], ulong, uint> count)
+    {
+        foreach (var slot in touched)
         {
-            dayStart[o + 1] += dayStart[o];
-        }
-
-        var days = new uint[dayStart[observers]];
-        var fill = dayStart[..observers];
-        foreach (var pairs in pairsOf)
-        {
-            foreach (var (o, day) in pairs)
+            var union = _open[slot];
+            count(slot, union, _dirty[slot], segment);
+            for (var d = _dirty[slot]; d != 0; d &= d - 1)
             {
-                days[fill[o]++] = day;
+                union[BitOperations.TrailingZeroCount(d)] = 0;
             }
+
+            _dirty[slot] = 0;
         }
 
-        return (periods, days, dayStart);
+        touched.Clear();
+    }
+
+    // ORs one sealed minute's observers in this walker's slots into the gathering bitmaps.
+    private void Gather(ushort[] record, int part, int parts, List<int> touched)
+    {
+        for (var at = 0; at < record.Length;)
+        {
+            var slot = record[at] | (record[at + 1] << 16);
+            var count = record[at + 2];
+            at += 3;
+            var size = count == DenseMark ? WordsPerSlot * 4 : count;
+            if (slot % parts == part)
+            {
+                var open = _open[slot];
+                var dirty = _dirty[slot];
+                if (dirty == 0)
+                {
+                    touched.Add(slot);
+                }
+
+                if (count == DenseMark)
+                {
+                    var words = MemoryMarshal.Cast<ushort, ulong>(record.AsSpan(at, size));
+                    for (var w = 0; w < WordsPerSlot; w++)
+                    {
+                        open[w] |= words[w];
+                    }
+
+                    dirty = ulong.MaxValue;
+                }
+                else
+                {
+                    foreach (var offset in record.AsSpan(at, size))
+                    {
+                        open[offset >> 6] |= 1UL << (offset & 63);
+                        dirty |= 1UL << (offset >> 6);
+                    }
+                }
+
+                _dirty[slot] = dirty;
+            }
+
+            at += size;
+        }
     }
 
     // All observers that received anything, ascending.
@@ -441,91 +546,37 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     // Sets a sealed record's observers in the open minute.
     private void Set(ushort[] record)
     {
-        for (var walk = new Walk(record); walk.MoveNext();)
+        for (var at = 0; at < record.Length;)
         {
-            var slot = walk.Slot;
+            var slot = record[at] | (record[at + 1] << 16);
+            var count = record[at + 2];
+            at += 3;
+            var size = count == DenseMark ? WordsPerSlot * 4 : count;
             if (_dirty[slot] == 0)
             {
                 _touched.Add(slot);
             }
 
-            _open[slot][walk.Offset >> 6] |= 1UL << (walk.Offset & 63);
-            _dirty[slot] |= 1UL << (walk.Offset >> 6);
-        }
-    }
-
-    /// <summary>
-    /// Walks a sealed minute's record: the slot and offset of every observer in it, or only of the
-    /// slots s with s mod <paramref name="parts"/> = <paramref name="part"/>.
-    /// </summary>
-    private ref struct Walk(ushort[] record, int part = 0, int parts = 1)
-    {
-        private readonly ushort[] _record = record;
-        private readonly int _part = part;
-        private readonly int _parts = parts;
-        private int _next;
-        private int _at;
-        private int _end;
-        private int _word = WordsPerSlot;
-        private int _bitmap;
-        private ulong _bits;
-
-        public int Slot { get; private set; }
-
-        public int Offset { get; private set; }
-
-        public bool MoveNext()
-        {
-            while (true)
+            var open = _open[slot];
+            if (count == DenseMark)
             {
-                if (_at < _end)
+                var words = MemoryMarshal.Cast<ushort, ulong>(record.AsSpan(at, size));
+                for (var w = 0; w < WordsPerSlot; w++)
                 {
-                    Offset = _record[_at++];
-                    return true;
-                }
-
-                if (_bits != 0 || _word < WordsPerSlot - 1)
-                {
-                    while (_bits == 0 && _word < WordsPerSlot - 1)
-                    {
-                        _bits = MemoryMarshal.Cast<ushort, ulong>(_record.AsSpan(_bitmap, WordsPerSlot * 4))[++_word];
-                    }
-
-                    if (_bits != 0)
-                    {
-                        Offset = (_word << 6) | BitOperations.TrailingZeroCount(_bits);
-                        _bits &= _bits - 1;
-                        return true;
-                    }
-                }
-
-                if (_next >= _record.Length)
-                {
-                    return false;
-                }
-
-                Slot = _record[_next] | (_record[_next + 1] << 16);
-                var count = _record[_next + 2];
-                _next += 3;
-                if (Slot % _parts != _part)
-                {
-                    _next += count == DenseMark ? WordsPerSlot * 4 : count;
-                    continue;
-                }
-
-                if (count == DenseMark)
-                {
-                    _bitmap = _next;
-                    _word = -1;
-                    _next += WordsPerSlot * 4;
-                }
-                else
-                {
-                    _at = _next;
-                    _end = _next + count;
-                    _next = _end;
+                    open[w] |= words[w];
+                    _dirty[slot] |= words[w] != 0 ? 1UL << w : 0;
                 }
             }
+            else
+            {
+                foreach (var offset in record.AsSpan(at, size))
+                {
+                    open[offset >> 6] |= 1UL << (offset & 63);
+                    _dirty[slot] |= 1UL << (offset >> 6);
+                }
+            }
+
+            at += size;
         }
     }
 }

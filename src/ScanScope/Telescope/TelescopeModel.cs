@@ -142,26 +142,13 @@ public sealed class TelescopeModel
         var informative = InformativePeriods(minutePackets, counts.ObserversIn(space), firstMinute, endMinute, k);
         var effective = informative.Count(i => i);
         model.EffectivePeriods = effective;
-        // Observers per (day, /16): one array of days per /16, found once per observer. Every minute an
-        // observer was up also counts in MinutePackets, so its days lie within their range.
-        var firstDay = minutePackets.Count == 0 ? 0u : minutePackets.Keys.Min() / 1440;
-        var dayCount = minutePackets.Count == 0 ? 0 : (int)((minutePackets.Keys.Max() / 1440) - firstDay + 1);
-        var days = new Dictionary<uint, int[]>();
         var perSubnet = new Dictionary<TelescopeBlock, int>();
         var classCounts = new int[ClassEdges.Length];
         var classMinutes = new long[ClassEdges.Length]; // integer sums keep the means independent of iteration order
-        foreach (var (address, periods, observerDays) in counts.Activity(space, firstMinute, endMinute, k, informative))
+        foreach (var (address, periods) in counts.Activity(space, firstMinute, endMinute, k, informative))
         {
-            var subnet = address & 0xFFFF0000u;
-            var key = new TelescopeBlock(subnet, 16);
-            ref var subnetDays = ref CollectionsMarshal.GetValueRefOrAddDefault(days, subnet, out _);
-            subnetDays ??= new int[dayCount];
+            var key = new TelescopeBlock(address & 0xFFFF0000u, 16);
             perSubnet[key] = perSubnet.GetValueOrDefault(key) + 1;
-            foreach (var day in observerDays)
-            {
-                subnetDays[day - firstDay]++;
-            }
-
             active[address] = periods;
             var uptime = effective <= 0 ? 0 : Math.Min(1.0, periods / (double)effective);
             if (uptime >= threshold)
@@ -182,12 +169,17 @@ public sealed class TelescopeModel
         }
 
         model.UptimeClasses = [.. ClassEdges.Select((e, i) => new UptimeClass(e.Label, e.Lower, e.Upper, classCounts[i], classCounts[i] == 0 || effective <= 0 ? 0 : classMinutes[i] / ((double)classCounts[i] * effective)))];
+        var daily = new Dictionary<(uint Day, uint Subnet), int>();
+        foreach (var (day, subnet, observers) in counts.DailyObservers(space))
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(daily, (day, subnet), out _) += observers;
+        }
+
         var epochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
-        model.Daily = [.. days
-            .SelectMany(d => d.Value.Select((count, i) => (Day: firstDay + (uint)i, Subnet: d.Key, Count: count)))
-            .Where(d => d.Count > 0)
-            .OrderBy(d => d.Day).ThenBy(d => d.Subnet)
-            .Select(d => new DailyActivity(DateOnly.FromDayNumber(epochDay + (int)d.Day), new TelescopeBlock(d.Subnet, 16), d.Count))];
+        model.Daily = [.. daily
+            .Where(d => d.Value > 0)
+            .OrderBy(d => d.Key.Day).ThenBy(d => d.Key.Subnet)
+            .Select(d => new DailyActivity(DateOnly.FromDayNumber(epochDay + (int)d.Key.Day), new TelescopeBlock(d.Key.Subnet, 16), d.Value))];
         model.ObserversPerSubnet = perSubnet;
         return model;
     }

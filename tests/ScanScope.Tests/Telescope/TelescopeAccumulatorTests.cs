@@ -87,11 +87,16 @@ public sealed class TelescopeAccumulatorTests
                 var informative = Enumerable.Range(0, 300).Select(p => p % 5 != 0).ToArray();
                 var expected = naive.Where(o => space.Contains(o.Key)).OrderBy(o => o.Key).Select(o => (
                     o.Key,
-                    o.Value.Where(m => m >= first && m < end).Select(m => (m - first) / k).Distinct().Count(p => informative[p]),
-                    string.Join(",", o.Value.Select(m => m / 1440).Distinct()))).ToList();
-                var actual = acc.Activity(space, first, end, k, informative).Select(a => (a.Address, a.Periods, string.Join(",", a.Days))).ToList();
+                    o.Value.Where(m => m >= first && m < end).Select(m => (m - first) / k).Distinct().Count(p => informative[p]))).ToList();
+                var expectedDaily = naive.Where(o => space.Contains(o.Key))
+                    .SelectMany(o => o.Value.Select(m => m / 1440).Distinct().Select(d => (Day: d, Subnet: o.Key & 0xFFFF0000u)))
+                    .GroupBy(x => x).Select(g => $"{g.Key.Day}/{g.Key.Subnet}:{g.Count()}").Order().ToList();
+                static List<string> Daily(IEnumerable<(uint Day, uint Subnet, int Observers)> rows) =>
+                    [.. rows.GroupBy(r => (r.Day, r.Subnet)).Select(g => $"{g.Key.Day}/{g.Key.Subnet}:{g.Sum(r => r.Observers)}").Order()];
+                var actual = acc.Activity(space, first, end, k, informative).Select(a => (a.Address, a.Periods)).ToList();
 
                 Assert.Equal(expected, actual);
+                Assert.Equal(expectedDaily, Daily(acc.DailyObservers(space)));
                 Assert.Equal(naive.Count, acc.ObserversSeen);
                 Assert.Equal(naive.Keys.Count(space.Contains), acc.ObserversIn(space));
                 Assert.Equal(perMinute.OrderBy(x => x.Key), acc.MinutePackets.OrderBy(x => x.Key));
@@ -99,7 +104,8 @@ public sealed class TelescopeAccumulatorTests
 
                 // The fold's partitions own disjoint observers and are asked without a merge.
                 var parted = new PartitionedTelescope(byObserver);
-                Assert.Equal(expected, [.. parted.Activity(space, first, end, k, informative).OrderBy(a => a.Address).Select(a => (a.Address, a.Periods, string.Join(",", a.Days)))]);
+                Assert.Equal(expected, [.. parted.Activity(space, first, end, k, informative).OrderBy(a => a.Address).Select(a => (a.Address, a.Periods))]);
+                Assert.Equal(expectedDaily, Daily(parted.DailyObservers(space)));
                 Assert.Equal(acc.ObserversIn(space), parted.ObserversIn(space));
                 Assert.Equal(acc.MinutePackets.OrderBy(x => x.Key), parted.MinutePackets.OrderBy(x => x.Key));
                 Assert.Equal(acc.InferSpace().Blocks, parted.InferSpace().Blocks);
