@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace ScanScope.Confirmation;
 
 /// <summary>
@@ -67,28 +69,84 @@ public sealed class SourceEvents
 }
 
 /// <summary>Collects the probes of many sources in any order and hands out one <see cref="SourceEvents"/> each.</summary>
+/// <remarks>
+/// A source's probes go into arrays of the length <see cref="Reserve"/> announced (the packet count
+/// its features already give), so a second pass over the captures neither grows lists nor copies
+/// them at the end; an unannounced source's arrays double as they fill.
+/// </remarks>
 public sealed class SourceEventsBuilder
 {
-    private readonly Dictionary<uint, (List<long> T, List<uint> D, List<ushort> P)> _bySource = [];
+    private readonly Dictionary<uint, Probes> _bySource = [];
+
+    /// <summary>Expects <paramref name="count"/> probes of <paramref name="source"/> (more still fit).</summary>
+    public void Reserve(uint source, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ref var probes = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySource, source, out _);
+        probes ??= new Probes(count);
+    }
 
     /// <summary>Adds one probe.</summary>
     public void Add(uint source, long timeNs, uint destination, ushort port)
     {
-        if (!_bySource.TryGetValue(source, out var lists))
-        {
-            lists = ([], [], []);
-            _bySource[source] = lists;
-        }
-
-        lists.T.Add(timeNs);
-        lists.D.Add(destination);
-        lists.P.Add(port);
+        ref var probes = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySource, source, out _);
+        probes ??= new Probes(4);
+        probes.Add(timeNs, destination, port);
     }
 
-    /// <summary>Number of sources seen.</summary>
+    /// <summary>Adds one probe of a source the builder knows (announced with <see cref="Reserve"/>, or added before); false, and nothing added, for any other.</summary>
+    public bool AddReserved(uint source, long timeNs, uint destination, ushort port)
+    {
+        if (!_bySource.TryGetValue(source, out var probes))
+        {
+            return false;
+        }
+
+        probes.Add(timeNs, destination, port);
+        return true;
+    }
+
+    /// <summary>Number of sources seen or announced.</summary>
     public int SourceCount => _bySource.Count;
 
-    /// <summary>The events of every source seen, keyed by source address.</summary>
+    /// <summary>The events of every source that has at least one probe, keyed by source address.</summary>
     public Dictionary<uint, SourceEvents> Build() =>
-        _bySource.ToDictionary(kv => kv.Key, kv => new SourceEvents(kv.Key, [.. kv.Value.T], [.. kv.Value.D], [.. kv.Value.P]));
+        _bySource.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value.ToEvents(kv.Key));
+
+    private sealed class Probes(int capacity)
+    {
+        private long[] _times = new long[capacity];
+        private uint[] _destinations = new uint[capacity];
+        private ushort[] _ports = new ushort[capacity];
+
+        public int Count { get; private set; }
+
+        public void Add(long timeNs, uint destination, ushort port)
+        {
+            if (Count == _times.Length)
+            {
+                var size = Math.Max(4, Count * 2);
+                Array.Resize(ref _times, size);
+                Array.Resize(ref _destinations, size);
+                Array.Resize(ref _ports, size);
+            }
+
+            _times[Count] = timeNs;
+            _destinations[Count] = destination;
+            _ports[Count] = port;
+            Count++;
+        }
+
+        public SourceEvents ToEvents(uint source)
+        {
+            if (Count != _times.Length)
+            {
+                Array.Resize(ref _times, Count);
+                Array.Resize(ref _destinations, Count);
+                Array.Resize(ref _ports, Count);
+            }
+
+            return new SourceEvents(source, _times, _destinations, _ports);
+        }
+    }
 }
