@@ -7,6 +7,11 @@ if (args is ["--capture-cpu", .. var rows])
     return;
 }
 
+if (TsneBench.TryRun(args))
+{
+    return;
+}
+
 if (SiblingsBench.TryRun(args))
 {
     return;
