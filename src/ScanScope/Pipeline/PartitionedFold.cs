@@ -41,23 +41,33 @@ internal static class PartitionedFold
         }
 
         var counters = new CaptureCounters { Files = 0 };
-        if (count == 1)
+        try
         {
-            var batch = new Batch();
-            foreach (var input in inputs)
+            if (count == 1)
             {
-                ReadInput(input, () => batch, b => parts[0].Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, counters, progress, cancellation);
-            }
+                var batch = new Batch();
+                foreach (var input in inputs)
+                {
+                    ReadInput(input, () => batch, b => parts[0].Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, counters, progress, cancellation);
+                }
 
-            parts[0].Flush(); // with more threads, each worker folds its own held-back packets
+                parts[0].Flush(); // with more threads, each worker folds its own held-back packets
+            }
+            else if (count <= MaxSelfReading && inputs.All(i => i.CheapToReread))
+            {
+                RunSelfReading(inputs, parts, options.SelfReadingLead, counters, progress, cancellation);
+            }
+            else
+            {
+                RunWorkers(inputs, parts, counters, progress, cancellation);
+            }
         }
-        else if (count <= MaxSelfReading && inputs.All(i => i.CheapToReread))
+        finally
         {
-            RunSelfReading(inputs, parts, options.SelfReadingLead, counters, progress, cancellation);
-        }
-        else
-        {
-            RunWorkers(inputs, parts, counters, progress, cancellation);
+            foreach (var part in parts)
+            {
+                part.Dispose();
+            }
         }
 
         return ([.. parts.Select(p => p.State)], counters);
@@ -290,7 +300,7 @@ internal static class PartitionedFold
     }
 
     /// <summary>One partition's state and its share of the per-packet work.</summary>
-    private sealed class Partition(int index, int count, AnalysisOptions options)
+    private sealed class Partition(int index, int count, AnalysisOptions options) : IDisposable
     {
         private const long NsPerSecond = 1_000_000_000L;
         private readonly long _from = options.From is { } f ? f.ToUnixTimeMilliseconds() * 1_000_000L : 0L;
@@ -302,8 +312,8 @@ internal static class PartitionedFold
         // Packets held back for the source accumulator, folded in groups by source (Flush).
         private const int GroupBits = 10;
         private const int Groups = 1 << GroupBits;
-        private readonly SourcePacket[] _pending = GC.AllocateUninitializedArray<SourcePacket>(PendingPackets);
-        private SourcePacket[]? _grouped;
+        private HugePageBuffer<SourcePacket>? _pending = new(PendingPackets);
+        private HugePageBuffer<SourcePacket>? _grouped;
         private int _count;
 
         public AnalysisPartial State { get; } = new(options.PortListLimit);
@@ -316,6 +326,7 @@ internal static class PartitionedFold
             // Packets come nearly in time order: the bin is divided out only when a packet leaves the last one.
             long binStart = long.MaxValue, binEnd = long.MinValue;
             uint bin = 0;
+            var held = _pending!.Span;
             foreach (ref readonly var packet in packets)
             {
                 var mine = Owner(packet.Src) == index;
@@ -355,8 +366,8 @@ internal static class PartitionedFold
                     binEnd = binStart + _binNs;
                 }
 
-                _pending[_count++] = new SourcePacket(packet.Src, packet.Dst, packet.TimestampNs, bin, packet.DstPort, packet.Ttl, packet.Tool);
-                if (_count == _pending.Length)
+                held[_count++] = new SourcePacket(packet.Src, packet.Dst, packet.TimestampNs, bin, packet.DstPort, packet.Ttl, packet.Tool);
+                if (_count == held.Length)
                 {
                     Flush();
                 }
@@ -382,9 +393,9 @@ internal static class PartitionedFold
                 return;
             }
 
-            _grouped ??= GC.AllocateUninitializedArray<SourcePacket>(_pending.Length);
-            var pending = _pending.AsSpan(0, n);
-            var grouped = _grouped.AsSpan(0, n);
+            _grouped ??= new HugePageBuffer<SourcePacket>(PendingPackets);
+            var pending = _pending!.Span[..n];
+            var grouped = _grouped.Span[..n];
             Span<int> start = stackalloc int[Groups + 1];
             CountingSort(pending, grouped, start, 32 - GroupBits);
 
@@ -423,6 +434,14 @@ internal static class PartitionedFold
             }
 
             _count = 0;
+        }
+
+        /// <summary>Gives the hold-back buffers back (after the last <see cref="Flush"/>; again is harmless).</summary>
+        public void Dispose()
+        {
+            _pending?.Dispose();
+            _grouped?.Dispose();
+            (_pending, _grouped) = (null, null);
         }
 
         // A stable counting sort of input into output by GroupBits bits of the source's hash, starting
