@@ -193,8 +193,20 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
 
         // A minute's observers are gathered into their period's bitmap; at the end of the period,
         // each observer in it counts once. Periods that do not count are skipped.
-        WalkMinutes(walkers, minute => minute >= firstMinute && minute < endMinute && (minute - firstMinute) / (uint)periodMinutes is var p && p < informative.Count && informative[(int)p] ? p : Skip, (slot, union, dirty, _) => CountPeriods(union, dirty, _seen[slot], rank.AsSpan(slot * WordsPerSlot, WordsPerSlot), periods));
+        WalkMinutes(walkers, PeriodOf, (slot, union, dirty, _) => CountPeriods(union, dirty, _seen[slot], rank.AsSpan(slot * WordsPerSlot, WordsPerSlot), periods));
         return Observers();
+
+        // The minute's period, or Skip outside the window and in periods that do not count.
+        uint PeriodOf(uint minute)
+        {
+            if (minute < firstMinute || minute >= endMinute)
+            {
+                return Skip;
+            }
+
+            var period = (minute - firstMinute) / (uint)periodMinutes;
+            return period < informative.Count && informative[(int)period] ? period : Skip;
+        }
 
         IEnumerable<ObserverActivity> Observers()
         {
