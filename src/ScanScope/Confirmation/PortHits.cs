@@ -34,7 +34,23 @@ internal sealed class PortHits
     /// </summary>
     public static List<PortHits> ByPort(IReadOnlyList<SourceEvents> sources, long retryWindowNs, IReadOnlySet<uint>? observers)
     {
+        // Each port's list made as long as its probes before retries are folded: no growing and copying
+        // millions of hits (the lists' growth was a sixth of a fresh analyze's page faults).
         var perPort = new Dictionary<ushort, List<Hit>>();
+        var probes = new Dictionary<ushort, int>();
+        foreach (var s in sources)
+        {
+            foreach (var port in s.Ports)
+            {
+                CollectionsMarshal.GetValueRefOrAddDefault(probes, port, out _)++;
+            }
+        }
+
+        foreach (var (port, n) in probes)
+        {
+            perPort[port] = new List<Hit>(n);
+        }
+
         var last = new Dictionary<ulong, long>();
         for (var h = 0; h < sources.Count; h++)
         {
@@ -56,18 +72,12 @@ internal sealed class PortHits
                 }
 
                 last[key] = t;
-                if (!perPort.TryGetValue(s.Ports[i], out var list))
-                {
-                    list = [];
-                    perPort[s.Ports[i]] = list;
-                }
-
-                list.Add(new Hit(t, h, d));
+                perPort[s.Ports[i]].Add(new Hit(t, h, d));
             }
         }
 
         var result = new List<PortHits>(perPort.Count);
-        foreach (var (port, list) in perPort.OrderBy(kv => kv.Key))
+        foreach (var (port, list) in perPort.Where(kv => kv.Value.Count > 0).OrderBy(kv => kv.Key))
         {
             // A struct comparison the sort specialises on: several times faster than a delegate on millions of hits.
             CollectionsMarshal.AsSpan(list).Sort();

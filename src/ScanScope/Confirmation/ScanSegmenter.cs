@@ -122,7 +122,7 @@ internal static class ScanSegmenter
         }
 
         var repeat = new bool[n];
-        var seen = new HashSet<uint>();
+        var seen = new HashSet<uint>(n);
         var repeats = 0;
         for (var i = 0; i < n; i++)
         {
@@ -267,6 +267,7 @@ internal static class ScanSegmenter
         {
             From = from;
             To = from;
+            Destinations = new HashSet<uint>(to - from);
             StartNs = hits.TimesNs[from];
             Extend(hits, to);
         }
@@ -281,7 +282,7 @@ internal static class ScanSegmenter
 
         public long DurationNs => EndNs - StartNs;
 
-        public HashSet<uint> Destinations { get; } = [];
+        public HashSet<uint> Destinations { get; }
 
         public HashSet<int> Hosts { get; } = [];
 
