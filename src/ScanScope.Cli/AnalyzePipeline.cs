@@ -31,6 +31,9 @@ internal sealed record PipelineSettings
     /// <summary>A quarter of the memory this process may use (the features and the runtime need the rest), at least 256 MiB.</summary>
     public static long DefaultProbeMemory() => Math.Max(256L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
+    /// <summary>Where the second pass found the clustered sources' probes: "inputs" (read again), "memory" (the fold's probe log), "clickhouse".</summary>
+    public string ProbesFrom { get; init; } = "inputs";
+
     /// <summary>Also hands every result table to this sink (ClickHouse for <c>analyze --clickhouse</c>); null: DuckDB and Parquet only.</summary>
     public Action<string, IReadOnlyList<ColumnSpec>, IEnumerable<object?[]>>? ExportTable { get; init; }
 }
@@ -143,7 +146,7 @@ internal static class AnalyzePipeline
         // 5. Every CSV as a table in DuckDB and Parquet (and the export sink), then the summary with the clustering parameters.
         StoreTables(dir, settings.ExportTable);
         timings.Add(("tables", sw.Elapsed.TotalSeconds));
-        UpdateSummary(Path.Combine(dir, "summary.json"), settings.Clustering, outcome, confirmation, timings, rounds.Count);
+        UpdateSummary(Path.Combine(dir, "summary.json"), settings.Clustering, outcome, confirmation, timings, rounds.Count, settings.ProbesFrom);
         var clusterCount = outcome?.ClusterCount ?? 0;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"scanscope: {clusterCount} clusters ({labels.Count(l => l == -1)} noise sources); categories: {string.Join(", ", confirmation.Clusters.GroupBy(c => c.Summary.Category).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}"));
@@ -262,7 +265,7 @@ internal static class AnalyzePipeline
     // The second pass's thread for a source: multiplicative hashing, so that one /24 of scanners spreads.
     private static int Owner(uint src, int parts) => (int)(((ulong)(src * 0x9E3779B1u) * (uint)parts) >> 32);
 
-    private static void UpdateSummary(string path, ClusteringOptions options, ClusteringOutcome? outcome, ConfirmationResult confirmation, List<(string Stage, double Seconds)> timings, int secondPassRounds)
+    private static void UpdateSummary(string path, ClusteringOptions options, ClusteringOutcome? outcome, ConfirmationResult confirmation, List<(string Stage, double Seconds)> timings, int secondPassRounds, string probesFrom)
     {
         var root = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : [];
         var clustering = new JsonObject
@@ -311,6 +314,7 @@ internal static class AnalyzePipeline
 
         root["stage_seconds"] = stages;
         root["second_pass_rounds"] = secondPassRounds;
+        root["second_pass_probes_from"] = probesFrom;
         AtomicFile.Write(path, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 

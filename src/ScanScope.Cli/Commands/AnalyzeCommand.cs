@@ -116,6 +116,10 @@ internal static class AnalyzeCommand
             To = filter.ToNs is { } to ? DateTimeOffset.FromUnixTimeMilliseconds(to / 1_000_000) : null,
             Filter = predicate,
             Progress = bar is null ? null : bar.For<AnalysisProgress>(p => p.Bytes),
+
+            // Half the probe memory for the fold's log of every packet that made the features (24 B
+            // each): when it fits, the second pass is served from it instead of reading the inputs again.
+            ProbeLogBytes = fromClickHouse ? 0 : probeBytes / 2,
         };
         var prefix = parse.GetValue(resultPrefix)!;
         if (fromClickHouse && !Regex.IsMatch(prefix, "^[A-Za-z_][A-Za-z0-9_]{0,40}$"))
@@ -150,12 +154,19 @@ internal static class AnalyzeCommand
         var settings = new PipelineSettings { Clustering = clustering.Build(parse, options.BinSeconds), Geo = geo, Report = !parse.GetValue(noReport), ProbeMemoryBytes = probeBytes };
         if (client is null)
         {
-            AnalyzePipeline.Run(result, clusterOf => AnalyzePipeline.CollectEvents(sources, predicate, result, clusterOf), dir, settings, Console.Error);
+            if (result.Probes is { } log)
+            {
+                AnalyzePipeline.Run(result, clusterOf => log.Collect(clusterOf, result.Features, result.Telescope.Space), dir, settings with { ProbesFrom = "memory" }, Console.Error);
+            }
+            else
+            {
+                AnalyzePipeline.Run(result, clusterOf => AnalyzePipeline.CollectEvents(sources, predicate, result, clusterOf), dir, settings, Console.Error);
+            }
         }
         else
         {
             settings = settings with { ExportTable = (name, columns, rows) => ClickHouseResults.WriteTable(client, prefix + name, columns, rows) };
-            AnalyzePipeline.Run(result, clusterOf => ClickHouseAnalysis.Events(client, result, predicate.Filter, clusterOf.Keys), dir, settings, Console.Error);
+            AnalyzePipeline.Run(result, clusterOf => ClickHouseAnalysis.Events(client, result, predicate.Filter, clusterOf.Keys), dir, settings with { ProbesFrom = "clickhouse" }, Console.Error);
             Console.Error.WriteLine($"scanscope: wrote the result tables to {ClickHouseAnalysis.Describe(client)}'s database as {prefix}*");
         }
 

@@ -78,7 +78,7 @@ public sealed class SourceEventsBuilder
 {
     private readonly Dictionary<uint, Probes> _bySource = [];
 
-    /// <summary>Expects <paramref name="count"/> probes of <paramref name="source"/> (more still fit).</summary>
+    /// <summary>Expects <paramref name="count"/> probes of <paramref name="source"/> (more still fit; a source already known is left as it is).</summary>
     public void Reserve(uint source, int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

@@ -93,6 +93,7 @@ public static class Analysis
             HeavyHitters = heavy,
             Timings = timings,
             Warnings = Warnings(total, options),
+            Probes = parts.All(p => p.ProbeLog is not null) ? new ProbeLog([.. parts.Select(p => p.ProbeLog!)]) : null,
         };
     }
 
@@ -201,4 +202,7 @@ internal sealed class AnalysisPartial(int portListLimit)
     public long OutsideTelescope { get; set; }
 
     public long Filtered { get; set; }
+
+    /// <summary>The partition's packets that made the features, one array per flush (grouped by source, each source in time order); null when not kept.</summary>
+    public List<SourcePacket[]>? ProbeLog { get; set; }
 }

@@ -48,6 +48,13 @@ public sealed record AnalysisOptions
     /// <summary>Ports listed per source (with their destination counts), the smallest port numbers first.</summary>
     public int PortListLimit { get; init; } = 32;
 
+    /// <summary>
+    /// Memory for keeping, from the fold, every packet that made the features (24 bytes each), so that
+    /// the probes of the sources clustered later are served without reading the inputs again
+    /// (<see cref="AnalysisResult.Probes"/>). 0 keeps none; a fold that outgrows it drops what it kept.
+    /// </summary>
+    public long ProbeLogBytes { get; init; }
+
     /// <summary>Told after each file and every few million packets; null for none.</summary>
     public IProgress<AnalysisProgress>? Progress { get; init; }
 

@@ -51,4 +51,7 @@ public sealed class AnalysisResult
 
     /// <summary>Why the result is empty, when it is (one line each).</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
+
+    /// <summary>Every packet that made the features, kept by the fold (<see cref="AnalysisOptions.ProbeLogBytes"/>); null when not kept or too many.</summary>
+    public ProbeLog? Probes { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using ScanScope.Capture;
 using ScanScope.Features;
@@ -316,7 +317,11 @@ internal static class PartitionedFold
         private HugePageBuffer<SourcePacket>? _grouped;
         private int _count;
 
-        public AnalysisPartial State { get; } = new(options.PortListLimit);
+        public AnalysisPartial State { get; } = new(options.PortListLimit) { ProbeLog = options.ProbeLogBytes > 0 ? [] : null };
+
+        // Packets this partition may keep in its probe log (its share of the memory given).
+        private readonly long _logRoom = options.ProbeLogBytes / Unsafe.SizeOf<SourcePacket>() / count;
+        private long _logged;
 
         public void Fold(ReadOnlySpan<PacketRecord> packets)
         {
@@ -417,6 +422,20 @@ internal static class PartitionedFold
                 }
 
                 from = to;
+            }
+
+            if (State.ProbeLog is { } log)
+            {
+                // Kept for the second pass while they fit; past that, the inputs are read again instead.
+                _logged += n;
+                if (_logged <= _logRoom)
+                {
+                    log.Add(pending.ToArray());
+                }
+                else
+                {
+                    State.ProbeLog = null;
+                }
             }
 
             var sources = State.Sources;

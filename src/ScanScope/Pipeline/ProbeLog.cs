@@ -1,0 +1,80 @@
+using ScanScope.Confirmation;
+using ScanScope.Features;
+using ScanScope.Telescope;
+
+namespace ScanScope.Pipeline;
+
+/// <summary>
+/// Every packet that made the features, kept by the fold's partitions (24 bytes each): the probes
+/// of the sources clustered afterwards, without a second read of the inputs.
+/// </summary>
+/// <remarks>
+/// Each partition logs its held-back packets at every flush, after grouping them by source, so a
+/// source's packets come in runs and in time order (a partition reads the inputs in order). The
+/// fold keeps the log only while it fits <see cref="AnalysisOptions.ProbeLogBytes"/>; a month too
+/// large for it is read again instead (the second pass in rounds).
+/// </remarks>
+public sealed class ProbeLog
+{
+    private readonly List<SourcePacket[]>[] _parts;
+
+    internal ProbeLog(List<SourcePacket[]>[] parts) => _parts = parts;
+
+    /// <summary>Packets kept.</summary>
+    public long Count => _parts.Sum(p => p.Sum(a => (long)a.Length));
+
+    /// <summary>
+    /// The probes of <paramref name="sources"/> to destinations in <paramref name="space"/> — what a
+    /// second pass over the inputs collects — each source's arrays made as long as its packet count
+    /// in <paramref name="features"/>.
+    /// </summary>
+    public Dictionary<uint, SourceEvents> Collect(IReadOnlyDictionary<uint, int> sources, IReadOnlyList<FeatureRow> features, TelescopeSpace space)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(space);
+        var packets = features.Where(r => sources.ContainsKey(r.Src)).ToDictionary(r => r.Src, r => (int)Math.Min(r.Packets, Array.MaxLength));
+        var each = new Dictionary<uint, SourceEvents>[_parts.Length];
+        Parallel.For(0, _parts.Length, i =>
+        {
+            var builder = new SourceEventsBuilder();
+            foreach (var chunk in _parts[i])
+            {
+                var wanted = false;
+                var current = 0u;
+                for (var k = 0; k < chunk.Length; k++)
+                {
+                    ref readonly var p = ref chunk[k];
+                    if (k == 0 || p.Src != current)
+                    {
+                        // A new run of one source: is it wanted (its arrays made once, to its packet count)?
+                        current = p.Src;
+                        wanted = packets.TryGetValue(current, out var count);
+                        if (wanted)
+                        {
+                            builder.Reserve(current, count);
+                        }
+                    }
+
+                    if (wanted && space.Contains(p.Dst))
+                    {
+                        builder.AddReserved(current, p.TimestampNs, p.Dst, p.Port);
+                    }
+                }
+            }
+
+            each[i] = builder.Build();
+        });
+
+        var events = new Dictionary<uint, SourceEvents>();
+        foreach (var part in each)
+        {
+            foreach (var (src, e) in part)
+            {
+                events[src] = e;
+            }
+        }
+
+        return events;
+    }
+}
