@@ -156,7 +156,10 @@ internal static class AnalyzeCommand
         {
             if (result.Probes is { } log)
             {
-                AnalyzePipeline.Run(result, clusterOf => log.Collect(clusterOf, result.Features, result.Telescope.Space), dir, settings with { ProbesFrom = "memory" }, Console.Error);
+                using (log)
+                {
+                    AnalyzePipeline.Run(result, clusterOf => log.Collect(clusterOf, result.Features, result.Telescope.Space), dir, settings with { ProbesFrom = "memory" }, Console.Error);
+                }
             }
             else
             {

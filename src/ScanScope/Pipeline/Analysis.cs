@@ -93,8 +93,24 @@ public static class Analysis
             HeavyHitters = heavy,
             Timings = timings,
             Warnings = Warnings(total, options),
-            Probes = parts.All(p => p.ProbeLog is not null) ? new ProbeLog([.. parts.Select(p => p.ProbeLog!)]) : null,
+            Probes = KeptProbes(parts),
         };
+    }
+
+    // The partitions' probe logs as one, when every partition kept its own (else the kept ones are freed).
+    private static ProbeLog? KeptProbes(AnalysisPartial[] parts)
+    {
+        if (parts.All(p => p.ProbeLog is not null))
+        {
+            return new ProbeLog([.. parts.Select(p => p.ProbeLog!)]);
+        }
+
+        foreach (var (buffer, _) in parts.SelectMany(p => p.ProbeLog ?? []))
+        {
+            buffer.Dispose();
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -203,6 +219,6 @@ internal sealed class AnalysisPartial(int portListLimit)
 
     public long Filtered { get; set; }
 
-    /// <summary>The partition's packets that made the features, one array per flush (grouped by source, each source in time order); null when not kept.</summary>
-    public List<SourcePacket[]>? ProbeLog { get; set; }
+    /// <summary>The partition's packets that made the features, one hold-back buffer per flush (grouped by source, each source in time order); null when not kept.</summary>
+    public List<(HugePageBuffer<SourcePacket> Buffer, int Count)>? ProbeLog { get; set; }
 }

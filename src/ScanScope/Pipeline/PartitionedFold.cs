@@ -375,6 +375,7 @@ internal static class PartitionedFold
                 if (_count == held.Length)
                 {
                     Flush();
+                    held = _pending!.Span; // the flush may have handed the buffer to the probe log
                 }
             }
 
@@ -426,14 +427,21 @@ internal static class PartitionedFold
 
             if (State.ProbeLog is { } log)
             {
-                // Kept for the second pass while they fit; past that, the inputs are read again instead.
+                // Kept for the second pass while they fit (the buffer itself goes to the log, a fresh
+                // one takes its place); past that, the inputs are read again instead.
                 _logged += n;
                 if (_logged <= _logRoom)
                 {
-                    log.Add(pending.ToArray());
+                    log.Add((_pending!, n));
+                    _pending = new HugePageBuffer<SourcePacket>(PendingPackets);
                 }
                 else
                 {
+                    foreach (var (buffer, _) in log)
+                    {
+                        buffer.Dispose();
+                    }
+
                     State.ProbeLog = null;
                 }
             }

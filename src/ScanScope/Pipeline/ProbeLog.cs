@@ -9,19 +9,28 @@ namespace ScanScope.Pipeline;
 /// of the sources clustered afterwards, without a second read of the inputs.
 /// </summary>
 /// <remarks>
-/// Each partition logs its held-back packets at every flush, after grouping them by source, so a
+/// Each partition hands its hold-back buffer to the log at every flush, after grouping it by source, so a
 /// source's packets come in runs and in time order (a partition reads the inputs in order). The
 /// fold keeps the log only while it fits <see cref="AnalysisOptions.ProbeLogBytes"/>; a month too
 /// large for it is read again instead (the second pass in rounds).
 /// </remarks>
-public sealed class ProbeLog
+public sealed class ProbeLog : IDisposable
 {
-    private readonly List<SourcePacket[]>[] _parts;
+    private readonly List<(HugePageBuffer<SourcePacket> Buffer, int Count)>[] _parts;
 
-    internal ProbeLog(List<SourcePacket[]>[] parts) => _parts = parts;
+    internal ProbeLog(List<(HugePageBuffer<SourcePacket> Buffer, int Count)>[] parts) => _parts = parts;
 
     /// <summary>Packets kept.</summary>
-    public long Count => _parts.Sum(p => p.Sum(a => (long)a.Length));
+    public long Count => _parts.Sum(p => p.Sum(c => (long)c.Count));
+
+    /// <summary>Frees the kept packets (native memory); the log must not be used afterwards.</summary>
+    public void Dispose()
+    {
+        foreach (var (buffer, _) in _parts.SelectMany(p => p))
+        {
+            buffer.Dispose();
+        }
+    }
 
     /// <summary>
     /// The probes of <paramref name="sources"/> to destinations in <paramref name="space"/> — what a
@@ -38,8 +47,9 @@ public sealed class ProbeLog
         Parallel.For(0, _parts.Length, i =>
         {
             var builder = new SourceEventsBuilder();
-            foreach (var chunk in _parts[i])
+            foreach (var (buffer, n) in _parts[i])
             {
+                var chunk = buffer.Span[..n];
                 var wanted = false;
                 var current = 0u;
                 for (var k = 0; k < chunk.Length; k++)

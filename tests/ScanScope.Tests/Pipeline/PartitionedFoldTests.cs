@@ -107,6 +107,37 @@ public sealed class PartitionedFoldTests
     }
 
     // One packet a second; every tenth is not a SYN; sources and destinations spread over many addresses.
+    [Theory]
+    [MemberData(nameof(ThreadsAndInputs))]
+    public void ProbeLog_HoldsEveryPacketThatMadeTheFeatures_OrNoneWhenItOutgrowsItsMemory(int threads, int inputs, bool reread)
+    {
+        // Given inputs of 30,000 packets each (a tenth of them not SYNs)
+        var sources = Enumerable.Range(0, inputs)
+            .Select(i => new PacketSource($"in{i}", () => new ListReader(Packets(i, 30_000))) { CheapToReread = reread })
+            .ToArray();
+
+        // When the fold may keep them all, Then the log holds exactly the packets used, and gives each
+        // source's probes in time order with the counts of its features
+        var kept = Analysis.Run(sources, new AnalysisOptions { Threads = threads, ProbeLogBytes = 1L << 30 }, TestContext.Current.CancellationToken);
+        using var log = Assert.IsType<ProbeLog>(kept.Probes);
+        Assert.Equal(kept.Used, log.Count);
+        var some = kept.Features.Where((_, i) => i % 3 == 0).ToDictionary(r => r.Src, _ => 0);
+        var events = log.Collect(some, kept.Features, kept.Telescope.Space);
+        Assert.Equal(some.Keys.Order(), events.Keys.Order());
+        Assert.All(kept.Features.Where(r => some.ContainsKey(r.Src)), r =>
+        {
+            var e = events[r.Src];
+            Assert.Equal(r.Packets, e.Count);
+            Assert.Equal(e.TimesNs.Order(), e.TimesNs);
+            Assert.Equal(r.Destinations, e.Destinations.Distinct().Count());
+        });
+
+        // When it may keep fewer than one partition's share, Then it keeps none
+        var dropped = Analysis.Run(sources, new AnalysisOptions { Threads = threads, ProbeLogBytes = 24L * 1000 }, TestContext.Current.CancellationToken);
+        Assert.Null(dropped.Probes);
+        Assert.Equal(kept.Used, dropped.Used);
+    }
+
     private static IEnumerable<PacketRecord> Packets(int input, int count)
     {
         for (var i = 0; i < count; i++)
