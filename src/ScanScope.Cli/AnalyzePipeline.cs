@@ -206,64 +206,46 @@ internal static class AnalyzePipeline
     }
 
     /// <summary>
-    /// The second pass over captures: the probes of the clustered sources that passed the feature
-    /// filter in the window. Plain files are read by up to four threads at once, each keeping the
-    /// sources whose address hashes to it (as the fold does); each source's arrays are made as long
-    /// as its packet count in the features.
+    /// The second pass over captures, when the fold's probe log did not fit: the probes of the
+    /// clustered sources that passed the feature filter in the window, each source's arrays made as
+    /// long as its packet count in the features.
     /// </summary>
     public static Dictionary<uint, SourceEvents> CollectEvents(IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features, Dictionary<uint, int> clusterOf)
     {
-        if (clusterOf.Count == 0)
-        {
-            return [];
-        }
-
-        var parts = inputs.All(i => i.CheapToReread) ? Math.Clamp(features.Options.Threads, 1, 4) : 1;
-        var builders = Enumerable.Range(0, parts).Select(_ => new SourceEventsBuilder()).ToArray();
+        var builder = new SourceEventsBuilder();
         foreach (var row in features.Features)
         {
             if (clusterOf.ContainsKey(row.Src))
             {
-                builders[Owner(row.Src, parts)].Reserve(row.Src, (int)Math.Min(row.Packets, Array.MaxLength));
+                builder.Reserve(row.Src, (int)Math.Min(row.Packets, Array.MaxLength));
             }
+        }
+
+        if (clusterOf.Count == 0)
+        {
+            return builder.Build();
         }
 
         var space = features.Telescope.Space;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        var batch = new PacketRecord[4096];
+        foreach (var input in inputs)
         {
-            var builder = builders[part];
-            var batch = new PacketRecord[4096];
-            foreach (var input in inputs)
+            using var reader = input.Open();
+            for (var n = reader.ReadBatch(batch); n > 0; n = reader.ReadBatch(batch))
             {
-                using var reader = input.Open();
-                for (var n = reader.ReadBatch(batch); n > 0; n = reader.ReadBatch(batch))
+                foreach (ref readonly var p in batch.AsSpan(0, n))
                 {
-                    foreach (ref readonly var p in batch.AsSpan(0, n))
+                    if (p.TimestampNs >= features.WindowStartNs && p.TimestampNs < features.WindowEndNs
+                        && filter.Accepts(p) && space.Contains(p.Dst))
                     {
-                        if (p.TimestampNs >= features.WindowStartNs && p.TimestampNs < features.WindowEndNs
-                            && Owner(p.Src, parts) == part && filter.Accepts(p) && space.Contains(p.Dst))
-                        {
-                            builder.AddReserved(p.Src, p.TimestampNs, p.Dst, p.DstPort);
-                        }
+                        builder.AddReserved(p.Src, p.TimestampNs, p.Dst, p.DstPort);
                     }
                 }
             }
-        });
-
-        var events = new Dictionary<uint, SourceEvents>();
-        foreach (var builder in builders)
-        {
-            foreach (var (src, e) in builder.Build())
-            {
-                events[src] = e;
-            }
         }
 
-        return events;
+        return builder.Build();
     }
-
-    // The second pass's thread for a source: multiplicative hashing, so that one /24 of scanners spreads.
-    private static int Owner(uint src, int parts) => (int)(((ulong)(src * 0x9E3779B1u) * (uint)parts) >> 32);
 
     private static void UpdateSummary(string path, ClusteringOptions options, ClusteringOutcome? outcome, ConfirmationResult confirmation, List<(string Stage, double Seconds)> timings, int secondPassRounds, string probesFrom)
     {

@@ -289,7 +289,7 @@ internal static class PartitionedFold
         return all.FirstOrDefault(x => x is not OperationCanceledException) ?? all[0];
     }
 
-    /// <summary>Packets a partition holds back before folding them grouped by source (24 MB per partition).</summary>
+    /// <summary>Packets a partition holds back before folding them grouped by source (24 MB, and as much again for the grouping).</summary>
     private const int PendingPackets = 1 << 20;
 
     /// <summary>A batch of packets on its way to every worker; back in the free pool when the last one is done.</summary>
