@@ -217,7 +217,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
                 {
                     for (var bits = _seen[s][w]; bits != 0; bits &= bits - 1)
                     {
-                        var address = (_prefixes[s] << SlotShift) | (uint)(w << 6) | (uint)BitOperations.TrailingZeroCount(bits);
+                        var address = AddressOf(s, w, bits);
                         if (space.Contains(address))
                         {
                             yield return new ObserverActivity(address, periods[n]);
@@ -263,7 +263,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
             {
                 for (var bits = _seen[slot][w]; bits != 0; bits &= bits - 1)
                 {
-                    var address = (_prefixes[slot] << SlotShift) | (uint)(w << 6) | (uint)BitOperations.TrailingZeroCount(bits);
+                    var address = AddressOf(slot, w, bits);
                     mask[w] |= space.Contains(address) ? bits & (~bits + 1) : 0;
                 }
             }
@@ -303,6 +303,9 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     }
 
     private const uint Skip = uint.MaxValue;
+
+    // The address of the lowest set bit of word w of a slot's bitmap.
+    private uint AddressOf(int slot, int w, ulong bits) => (_prefixes[slot] << SlotShift) | (uint)(w << 6) | (uint)BitOperations.TrailingZeroCount(bits);
 
     // Per slot and word, the number of observers before it in address order (slots by prefix, then
     // the seen bits); the last entry is the number of observers.
@@ -376,7 +379,8 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         touched.Clear();
     }
 
-    // ORs one sealed minute's observers in this walker's slots into the gathering bitmaps.
+    // ORs one sealed minute's observers in the slots s with s mod parts = part into the open-minute
+    // bitmaps (the gathering bitmaps of a walk), marking their words and listing newly touched slots.
     private void Gather(ushort[] record, int part, int parts, List<int> touched)
     {
         for (var at = 0; at < record.Length;)
@@ -430,7 +434,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
             {
                 for (var bits = _seen[s][w]; bits != 0; bits &= bits - 1)
                 {
-                    yield return (_prefixes[s] << SlotShift) | (uint)(w << 6) | (uint)BitOperations.TrailingZeroCount(bits);
+                    yield return AddressOf(s, w, bits);
                 }
             }
         }
@@ -556,39 +560,5 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     }
 
     // Sets a sealed record's observers in the open minute.
-    private void Set(ushort[] record)
-    {
-        for (var at = 0; at < record.Length;)
-        {
-            var slot = record[at] | (record[at + 1] << 16);
-            var count = record[at + 2];
-            at += 3;
-            var size = count == DenseMark ? WordsPerSlot * 4 : count;
-            if (_dirty[slot] == 0)
-            {
-                _touched.Add(slot);
-            }
-
-            var open = _open[slot];
-            if (count == DenseMark)
-            {
-                var words = MemoryMarshal.Cast<ushort, ulong>(record.AsSpan(at, size));
-                for (var w = 0; w < WordsPerSlot; w++)
-                {
-                    open[w] |= words[w];
-                    _dirty[slot] |= words[w] != 0 ? 1UL << w : 0;
-                }
-            }
-            else
-            {
-                foreach (var offset in record.AsSpan(at, size))
-                {
-                    open[offset >> 6] |= 1UL << (offset & 63);
-                    _dirty[slot] |= 1UL << (offset >> 6);
-                }
-            }
-
-            at += size;
-        }
-    }
+    private void Set(ushort[] record) => Gather(record, 0, 1, _touched);
 }
