@@ -37,7 +37,7 @@ internal static class AnalyzeCommand
         var geoCountry = new Option<string?>("--geoip-country") { Description = "MaxMind-format country database." };
         var geoDir = new Option<string?>("--geo-dir") { Description = "Folder written by 'scanscope geo fetch' (default: its default folder)." };
         var noReport = new Option<bool>("--no-report") { Description = "Skip report.html and the figures." };
-        var probeMemory = new Option<string?>("--probe-memory") { Description = "Memory for the clustered sources' probes that the second pass holds at once, e.g. 512M or 8G (default: a quarter of the machine's memory); when they need more, the inputs are read again for the remaining clusters." };
+        var probeMemory = new Option<string?>("--probe-memory") { Description = "Memory for the clustered sources' probes that the second pass holds at once, e.g. 512M or 8G (default: a quarter of the machine's memory); when every packet used fits half of it, the fold keeps them and the inputs are not read again; when the probes need more, the inputs are read again for the remaining clusters." };
         var clickhouse = new ClickHouseCliOptions("Compute the telescope model and the features in ClickHouse over the packets 'scanscope ingest --clickhouse' stored, at this HTTP URL");
         var resultPrefix = new Option<string>("--result-prefix") { Description = "With --clickhouse: write every result table back as PREFIX + name (e.g. scanscope_clusters).", DefaultValueFactory = _ => "scanscope_" };
         var command = new Command("analyze", "The whole pipeline: telescope model, per-source features, clustering, confirmation of every cluster, report, DuckDB and Parquet.")
