@@ -212,6 +212,7 @@ public static class FeaturesMemory
             foreach (var threads in threadCounts)
             {
                 IReadOnlyList<StageTiming> stages = [];
+                var (pause, collections) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
                 (wall, cpu, _) = Measure(() =>
                 {
                     var result = Analysis.Run([path], new AnalysisOptions { Threads = threads, UptimePeriodMinutes = UptimePeriod });
@@ -219,7 +220,8 @@ public static class FeaturesMemory
                     return result.Counters.Packets;
                 });
                 var split = string.Join(' ', stages.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Stage}={t.Seconds:F3}")));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"analyze  threads={threads} packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2} ({split})"));
+                (pause, collections) = (GC.GetTotalPauseDuration() - pause, GC.CollectionCount(2) - collections);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"analyze  threads={threads} packets={packets} wall_s={wall:F3} cpu_s={cpu:F3} Mpps_wall={packets / wall / 1e6:F2} Mpps_cpu={packets / cpu / 1e6:F2} gc_pause_s={pause.TotalSeconds:F3} gen2={collections} ({split})"));
             }
         }
     }

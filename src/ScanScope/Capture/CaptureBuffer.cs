@@ -15,6 +15,8 @@ namespace ScanScope.Capture;
 internal sealed class CaptureBuffer : IDisposable
 {
     private readonly SafeFileHandle? _file;
+    private readonly long _rangeStart;
+    private readonly long _readLimit = long.MaxValue;
     private readonly Stream? _stream;
     private readonly Stream? _compressedSource;
     private long _fileOffset;
@@ -28,6 +30,27 @@ internal sealed class CaptureBuffer : IDisposable
     {
         _file = file;
         Buffer = new byte[size];
+    }
+
+    /// <summary>
+    /// Reads the part of a plain file whose records start in <c>[from, limit)</c>: the file's first
+    /// <paramref name="header"/> bytes (the capture header), then the bytes from <paramref name="from"/>
+    /// on (from the start when <paramref name="from"/> is at most the header). The record that starts before <paramref name="limit"/> is read whole; reads stop
+    /// <paramref name="overrun"/> bytes past the limit (one record at most).
+    /// </summary>
+    public CaptureBuffer(SafeFileHandle file, int size, int header, long from, long limit, int overrun)
+        : this(file, size)
+    {
+        Limit = limit;
+        _readLimit = limit > long.MaxValue - overrun ? long.MaxValue : limit + overrun;
+        if (from > header)
+        {
+            // The header goes in front of the range's bytes; offsets stay those of the file.
+            End = RandomAccess.Read(file, Buffer.AsSpan(0, header), 0);
+            _fileOffset = from;
+            _bufferOffset = from - header;
+            _rangeStart = from;
+        }
     }
 
     /// <summary>Reads a stream (a decompressor or standard input); <paramref name="source"/> is the compressed file, for progress.</summary>
@@ -56,6 +79,9 @@ internal sealed class CaptureBuffer : IDisposable
     /// <summary>"gzip" or "zstd" for a decompressing input (for messages), else "capture".</summary>
     public string Compression { get; init; } = "capture";
 
+    /// <summary>File offset where the readers stop: no record starting at or past it is read (the end of a file's slice).</summary>
+    public long Limit { get; } = long.MaxValue;
+
     /// <summary>Bytes available without a refill.</summary>
     public int Available => End - Start;
 
@@ -73,7 +99,8 @@ internal sealed class CaptureBuffer : IDisposable
             // Kept after Dispose, so counters read after closing the reader still say how far it got.
             if (!_disposed)
             {
-                _sourceBytes = _file is not null ? _fileOffset : _compressedSource?.Position ?? _bufferOffset + End;
+                // A slice of a file counts its own bytes (the slices of a file add up to its length).
+                _sourceBytes = _file is not null ? Math.Min(_fileOffset, Limit) - _rangeStart : _compressedSource?.Position ?? _bufferOffset + End;
             }
 
             return _sourceBytes;
@@ -143,7 +170,12 @@ internal sealed class CaptureBuffer : IDisposable
     {
         if (_file is not null)
         {
-            var n = RandomAccess.Read(_file, destination, _fileOffset);
+            if (_readLimit - _fileOffset < destination.Length)
+            {
+                destination = destination[..(int)Math.Max(0, _readLimit - _fileOffset)];
+            }
+
+            var n = destination.IsEmpty ? 0 : RandomAccess.Read(_file, destination, _fileOffset);
             _fileOffset += n;
             return n;
         }

@@ -70,6 +70,50 @@ public static class CaptureReader
     }
 
     /// <summary>
+    /// Opens the records of the classic pcap file <paramref name="path"/> that start at or after
+    /// <paramref name="from"/> (a record start, or 0) and before <paramref name="limit"/>: one slice of a
+    /// file read by several threads. Offsets in messages are the file's own.
+    /// </summary>
+    internal static PcapReader OpenSlice(string path, long from, long limit, CaptureReadOptions options)
+    {
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        try
+        {
+            var input = new CaptureBuffer(handle, options.BufferSize, PcapReader.GlobalHeaderLength, from, limit, PcapReader.RecordHeaderLength + (int)PcapReader.MaxRecordLength);
+            return new PcapReader(new ReaderCore(input, path, options));
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="path"/> is a regular file in classic pcap format (not compressed):
+    /// it can be cut into slices at record starts (<see cref="PcapReader.FindRecordStart"/>).
+    /// </summary>
+    internal static bool IsPlainPcap(string path)
+    {
+        if (!IsPlainFile(path))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var handle = File.OpenHandle(path);
+            Span<byte> magic = stackalloc byte[4];
+            return RandomAccess.Read(handle, magic, 0) == 4
+                && BinaryPrimitives.ReadUInt32LittleEndian(magic) is PcapWriter.MicrosecondMagic or PcapWriter.NanosecondMagic or 0xD4C3B2A1 or 0x4D3CB2A1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// True when <paramref name="path"/> is a regular file whose bytes are not gzip or zstd: reading
     /// it again costs only the parse (no decompression, no stream that can be read once).
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
 using ScanScope.Packets;
 
 namespace ScanScope.Capture;
@@ -83,6 +84,9 @@ public sealed class PcapReader : IPacketReader
     /// <inheritdoc />
     public CaptureCounters Counters => _core.Counters;
 
+    /// <summary>File offset of the next record to read (after the last, where reading stopped).</summary>
+    internal long Position => _in.Offset;
+
     /// <inheritdoc />
     public bool TryRead(out PacketRecord packet)
     {
@@ -90,6 +94,13 @@ public sealed class PcapReader : IPacketReader
         while (true)
         {
             var start = input.Start;
+            if (input.OffsetOf(start) >= input.Limit)
+            {
+                // The end of this reader's slice of the file: the next record is another reader's.
+                packet = default;
+                return false;
+            }
+
             if (input.End - start < RecordHeaderLength)
             {
                 if (!input.Ensure(RecordHeaderLength))
@@ -195,7 +206,10 @@ public sealed class PcapReader : IPacketReader
         long records = 0, bytes = 0, firstNs = long.MaxValue, lastNs = long.MinValue;
         uint seconds = 0;
         var n = 0;
-        while (n < destination.Length && end - at >= RecordHeaderLength)
+
+        // Records that start before the slice's limit (a record may end past it).
+        var stop = (int)Math.Min(end, input.Limit - input.OffsetOf(0));
+        while (n < destination.Length && at < stop && end - at >= RecordHeaderLength)
         {
             var header = buffer.AsSpan(at, RecordHeaderLength);
             var captured = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
@@ -281,6 +295,82 @@ public sealed class PcapReader : IPacketReader
 
         // Nothing plausible up to the end: drop the tail (it is part of the damage already counted).
         input.Start = input.End;
+    }
+
+    /// <summary>Consecutive plausible record headers that make an offset a record start for <see cref="FindRecordStart"/>.</summary>
+    internal const int BoundaryChain = 16;
+
+    /// <summary>
+    /// The first offset at or after <paramref name="offset"/> (past the global header) where
+    /// <see cref="BoundaryChain"/> consecutive plausible records start, each header chained to the
+    /// next by its length and their timestamps within a day of each other, or where fewer such records
+    /// end exactly at the end of the file; the file's length when there is none in the next 4 MiB.
+    /// </summary>
+    /// <remarks>
+    /// A guess, not a proof: where a file is cut into slices read by different threads, the reader of
+    /// the slice before checks that its last record ends exactly there (<see cref="Position"/>).
+    /// </remarks>
+    internal static long FindRecordStart(SafeFileHandle file, long offset)
+    {
+        var length = RandomAccess.GetLength(file);
+        Span<byte> global = stackalloc byte[GlobalHeaderLength];
+        if (RandomAccess.Read(file, global, 0) < GlobalHeaderLength)
+        {
+            return length;
+        }
+
+        var magic = BinaryPrimitives.ReadUInt32LittleEndian(global);
+        var (swap, nanoseconds) = magic switch
+        {
+            PcapWriter.MicrosecondMagic => (false, false),
+            PcapWriter.NanosecondMagic => (false, true),
+            ByteSwappedMicrosecondMagic => (true, false),
+            ByteSwappedNanosecondMagic => (true, true),
+            _ => (false, false),
+        };
+        uint Read32(ReadOnlySpan<byte> s) => swap ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s);
+        var snap = Read32(global[16..]);
+        var limit = snap is > 0 and < MaxRecordLength ? snap : MaxRecordLength;
+        offset = Math.Max(offset, GlobalHeaderLength);
+        const int Search = 4 << 20;
+        var window = new byte[(int)Math.Clamp(length - offset, 0, Search + (BoundaryChain * (RecordHeaderLength + (long)limit)))];
+        var have = RandomAccess.Read(file, window, offset);
+        var windowReachesEnd = offset + have == length;
+        for (var p = 0; p < Math.Min(have, Search); p++)
+        {
+            var at = p;
+            var chained = 0;
+            long previous = -1;
+            while (chained < BoundaryChain && have - at >= RecordHeaderLength)
+            {
+                var header = window.AsSpan(at, RecordHeaderLength);
+                var seconds = Read32(header);
+                var captured = Read32(header[8..]);
+                var original = Read32(header[12..]);
+                if (captured > limit || captured > original || original > MaxRecordLength
+                    || Read32(header[4..]) >= (nanoseconds ? 1_000_000_000u : 1_000_000u)
+                    || (previous >= 0 && Math.Abs(seconds - previous) > 86_400))
+                {
+                    break;
+                }
+
+                previous = seconds;
+                at += RecordHeaderLength + (int)captured;
+                if (at > have)
+                {
+                    break;
+                }
+
+                chained++;
+            }
+
+            if (chained == BoundaryChain || (chained > 0 && at == have && windowReachesEnd))
+            {
+                return offset + p;
+            }
+        }
+
+        return length;
     }
 
     private bool Plausible(ReadOnlySpan<byte> header, out uint captured)

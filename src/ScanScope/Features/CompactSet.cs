@@ -5,7 +5,7 @@ namespace ScanScope.Features;
 
 /// <summary>
 /// Storage for the <see cref="CompactSet"/>s of one accumulator: power-of-two blocks of 32-bit
-/// values carved out of 4 MB pages, with a free list per block size, and the few sets that grew
+/// values carved out of 4 MB pages (the first one 64 KB), with a free list per block size, and the few sets that grew
 /// into bitmaps.
 /// </summary>
 /// <remarks>
@@ -19,20 +19,22 @@ internal sealed class SlabStore
     internal const int MaxBlockShift = 10;
     private const int PageShift = 20;
     private const int PageSize = 1 << PageShift;
+    private const int FirstPageSize = 1 << 14;
     private readonly int[] _free = [.. Enumerable.Repeat(-1, MaxBlockShift + 1)];
     private ulong[][] _bitmaps = [];
     private int _bitmapCount;
     private uint[][] _pages = [];
     private int _pageCount;
-    private int _top = PageSize;
+    private int _top;
+    private int _pageLength;
 
     /// <summary>Creates a store; handle 0 is reserved so that a zero handle can mean "none".</summary>
     public SlabStore() => Allocate(1);
 
     /// <summary>Bytes held by the pages and the bitmaps.</summary>
-    public long Bytes => ((long)_pageCount * PageSize * 4) + Usage.BitmapBytes;
+    public long Bytes => _pages.Take(_pageCount).Sum(p => p.Length * 4L) + Usage.BitmapBytes;
 
-    /// <summary>4 MB pages in use, sets that grew into bitmaps, and the bitmaps' bytes (for the memory benchmark).</summary>
+    /// <summary>Pages in use, sets that grew into bitmaps, and the bitmaps' bytes (for the memory benchmark).</summary>
     public (int Pages, int Bitmaps, long BitmapBytes) Usage
     {
         get
@@ -57,7 +59,7 @@ internal sealed class SlabStore
         }
 
         var size = 1 << shift;
-        if (_top + size > PageSize)
+        if (_top + size > _pageLength)
         {
             if (_pageCount == _pages.Length)
             {
@@ -70,8 +72,10 @@ internal sealed class SlabStore
             }
 
             // Every block is written before it is read (freed blocks are reused dirty anyway), so the
-            // runtime need not zero 4 MB per page first.
-            _pages[_pageCount++] = GC.AllocateUninitializedArray<uint>(PageSize);
+            // runtime need not zero 4 MB per page first. The first page is small: a store of a few
+            // sources (a partition of a small input, a slice's share of one) costs 64 KB, not 4 MB.
+            _pageLength = _pageCount == 0 ? FirstPageSize : PageSize;
+            _pages[_pageCount++] = GC.AllocateUninitializedArray<uint>(_pageLength);
             _top = 0;
         }
 
@@ -341,6 +345,14 @@ internal struct CompactSet
         if (other._count == 1)
         {
             Add(other._one, store);
+            return;
+        }
+
+        if (_count <= ArrayLimit)
+        {
+            // Two sorted blocks: one merge (inserting each value would move half the block per value).
+            Span<uint> scratch = stackalloc uint[2 * ArrayLimit];
+            MergeSorted(otherStore.Block(other._handle, other._count), store, scratch);
             return;
         }
 

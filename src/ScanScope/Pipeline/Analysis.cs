@@ -18,8 +18,18 @@ public sealed record PacketSource(string Name, Func<IPacketReader> Open)
     /// </summary>
     public bool CheapToReread { get; init; }
 
+    /// <summary>
+    /// The path of an uncompressed classic pcap file, which the fold may cut into slices at record
+    /// starts, each read by one thread; null for anything else.
+    /// </summary>
+    internal string? SlicePath { get; init; }
+
     /// <summary>A capture file opened with <see cref="CaptureReader.Open"/>.</summary>
-    public static PacketSource FromFile(string path) => new(path, () => CaptureReader.Open(path)) { CheapToReread = CaptureReader.IsPlainFile(path) };
+    public static PacketSource FromFile(string path)
+    {
+        var pcap = CaptureReader.IsPlainPcap(path);
+        return new(path, () => CaptureReader.Open(path)) { CheapToReread = pcap || CaptureReader.IsPlainFile(path), SlicePath = pcap ? path : null };
+    }
 }
 
 /// <summary>

@@ -35,6 +35,12 @@ internal static class PartitionedFold
     {
         cancellation.ThrowIfCancellationRequested();
         var count = options.Threads;
+        if (count > 1 && inputs.Count > 0 && inputs.All(i => i.SlicePath is not null)
+            && RunSlices(inputs, options, PlanCuts(inputs, count), progress, cancellation) is { } sliced)
+        {
+            return sliced;
+        }
+
         var parts = new Partition[count];
         for (var i = 0; i < count; i++)
         {
@@ -76,7 +82,17 @@ internal static class PartitionedFold
 
     private static void ReadInput(PacketSource input, Func<Batch> rent, Action<Batch> fold, Action<Batch> giveBack, CaptureCounters total, Action<CaptureCounters, bool> progress, CancellationToken cancellation)
     {
-        using var reader = input.Open();
+        var (counters, _) = Read(input.Open, true, rent, fold, giveBack, progress, cancellation);
+        lock (total)
+        {
+            total.Merge(counters);
+        }
+    }
+
+    // Reads one input (or slice) to its end in batches; its counters, and where a pcap reader stopped.
+    private static (CaptureCounters Counters, long Position) Read(Func<IPacketReader> open, bool endsFile, Func<Batch> rent, Action<Batch> fold, Action<Batch> giveBack, Action<CaptureCounters, bool> progress, CancellationToken cancellation)
+    {
+        using var reader = open();
         var batches = 0;
         while (true)
         {
@@ -96,12 +112,197 @@ internal static class PartitionedFold
             }
         }
 
-        lock (total)
+        progress(reader.Counters, endsFile);
+        return (reader.Counters, reader is PcapReader pcap ? pcap.Position : -1);
+    }
+
+    /// <summary>The records of input <c>Input</c> that start in <c>[From, Limit)</c>; <c>Limit</c> is <see cref="long.MaxValue"/> to the file's end.</summary>
+    internal readonly record struct Segment(int Input, long From, long Limit);
+
+    /// <summary>Where one slice ends and the next begins: a record start in an input (offset 0: the input's start).</summary>
+    internal readonly record struct Cut(int Input, long Offset);
+
+    /// <summary>
+    /// Cuts the inputs (uncompressed classic pcap files, taken as one run of bytes) into
+    /// <paramref name="count"/> slices of nearly equal bytes, each cut moved forward to the next record
+    /// start (<see cref="PcapReader.FindRecordStart"/>).
+    /// </summary>
+    internal static Cut[] PlanCuts(IReadOnlyList<PacketSource> inputs, int count)
+    {
+        var lengths = inputs.Select(i => new FileInfo(i.SlicePath!).Length).ToArray();
+        var data = lengths.Select(l => Math.Max(0, l - PcapReader.GlobalHeaderLength)).ToArray();
+        var total = data.Sum();
+        var cuts = new Cut[count - 1];
+        var previous = new Cut(0, 0);
+        for (var k = 1; k < count; k++)
         {
-            total.Merge(reader.Counters);
+            var target = (long)((double)total * k / count);
+            var file = 0;
+            while (file < data.Length - 1 && target >= data[file])
+            {
+                target -= data[file];
+                file++;
+            }
+
+            var cut = new Cut(file, 0);
+            if (target > 0)
+            {
+                using var handle = File.OpenHandle(inputs[file].SlicePath!);
+                var start = PcapReader.FindRecordStart(handle, PcapReader.GlobalHeaderLength + target);
+                cut = start >= lengths[file] ? new Cut(file + 1, 0) : new Cut(file, start);
+            }
+
+            // Cuts never go back (a record start found past the next target).
+            previous = cut.Input > previous.Input || (cut.Input == previous.Input && cut.Offset >= previous.Offset) ? cut : previous;
+            cuts[k - 1] = previous;
         }
 
-        progress(reader.Counters, true);
+        return cuts;
+    }
+
+    /// <summary>The segments of each slice between consecutive cuts (empty ones left out).</summary>
+    internal static List<Segment>[] Slices(IReadOnlyList<Cut> cuts, int inputs)
+    {
+        var bounds = cuts.Prepend(new Cut(0, 0)).Append(new Cut(inputs, 0)).ToArray();
+        var slices = new List<Segment>[cuts.Count + 1];
+        for (var k = 0; k < slices.Length; k++)
+        {
+            var (from, to) = (bounds[k], bounds[k + 1]);
+            slices[k] = [];
+            for (var file = from.Input; file <= to.Input && file < inputs; file++)
+            {
+                var start = file == from.Input ? from.Offset : 0;
+                var limit = file == to.Input ? to.Offset : long.MaxValue;
+                if (start < limit)
+                {
+                    slices[k].Add(new Segment(file, start, limit));
+                }
+            }
+        }
+
+        return slices;
+    }
+
+    /// <summary>
+    /// Each worker reads one slice of the inputs — consecutive records, cut at record starts — and
+    /// folds every packet of it: no packet is parsed twice and no batch crosses cores. A worker keeps
+    /// one partial state per address partition (a source's runs and an observer's packets go to the
+    /// partition its address hashes to); at the end, the workers' states of each partition are merged,
+    /// the partitions in parallel, into the same partitions <see cref="RunSelfReading"/> makes.
+    /// </summary>
+    /// <returns>
+    /// Null when a cut was not where the reader of the slice before it ended (the cut fell inside a
+    /// record, or damage moved that reader past it): the caller then folds the inputs another way.
+    /// </returns>
+    internal static (AnalysisPartial[] Parts, CaptureCounters Counters)? RunSlices(IReadOnlyList<PacketSource> inputs, AnalysisOptions options, IReadOnlyList<Cut> cuts, Action<CaptureCounters, bool> progress, CancellationToken cancellation)
+    {
+        var count = options.Threads;
+        var slices = Slices(cuts, inputs.Count);
+        var lengths = inputs.Select(i => new FileInfo(i.SlicePath!).Length).ToArray();
+        var workers = new Partition[slices.Length];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            // A record that makes a packet takes at least 56 bytes of the file (16 of header, 20 of IP,
+            // 20 of TCP): a small slice holds back no more than it can have.
+            var bytes = slices[i].Sum(s => Math.Min(s.Limit, lengths[s.Input]) - s.From);
+            workers[i] = new Partition(-1, count, options, (int)Math.Clamp((bytes / 56) + 1, 1, PendingPackets));
+        }
+
+        var read = slices.Select(s => new CaptureCounters[s.Count]).ToArray();
+        var misplaced = 0;
+        var handedOver = false;
+        try
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            var tasks = new Task[slices.Length];
+            for (var i = 0; i < slices.Length; i++)
+            {
+                var (slice, part, counters) = (slices[i], workers[i], read[i]);
+                tasks[i] = Worker(
+                    () =>
+                    {
+                        var batch = new Batch();
+                        for (var k = 0; k < slice.Count; k++)
+                        {
+                            var (file, from, limit) = slice[k];
+                            var path = inputs[file].SlicePath!;
+                            var (c, position) = Read(() => CaptureReader.OpenSlice(path, from, limit, CaptureReadOptions.Default), limit == long.MaxValue, () => batch, b => part.Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, progress, stop.Token);
+                            c.Files = from == 0 ? 1 : 0;
+                            counters[k] = c;
+                            if (limit != long.MaxValue && position != limit)
+                            {
+                                Interlocked.Exchange(ref misplaced, 1);
+                            }
+                        }
+
+                        part.Flush();
+                    },
+                    stop);
+            }
+
+            Join(tasks, cancellation);
+            if (misplaced != 0)
+            {
+                return null;
+            }
+
+            // The counters in file order (the first damage is the one a single reader would report).
+            var total = new CaptureCounters { Files = 0 };
+            foreach (var c in read.SelectMany(r => r))
+            {
+                total.Merge(c);
+            }
+
+            var merged = new AnalysisPartial[count];
+            Parallel.For(0, count, k =>
+            {
+                var into = workers[0].States[k];
+                for (var w = 1; w < workers.Length; w++)
+                {
+                    var other = workers[w].States[k];
+                    into.Sources.Merge(other.Sources);
+                    into.Telescope.Merge(other.Telescope);
+                    into.OutsideWindow += other.OutsideWindow;
+                    into.OutsideTelescope += other.OutsideTelescope;
+                    into.Filtered += other.Filtered;
+                }
+
+                merged[k] = into;
+            });
+
+            // The probe log in slice order, so a source's runs stay in reading order; all or nothing.
+            var logs = workers.Select(w => w.States[0].ProbeLog).ToArray();
+            var keep = logs.All(l => l is not null);
+            if (!keep)
+            {
+                foreach (var (buffer, _) in logs.SelectMany(l => l ?? []))
+                {
+                    buffer.Dispose();
+                }
+            }
+
+            for (var k = 0; k < count; k++)
+            {
+                merged[k].ProbeLog = keep ? (k == 0 ? [.. logs.SelectMany(l => l!)] : []) : null;
+            }
+
+            handedOver = true;
+            return (merged, total);
+        }
+        finally
+        {
+            foreach (var part in workers)
+            {
+                part.Dispose();
+                if (!handedOver)
+                {
+                    foreach (var (buffer, _) in part.States[0].ProbeLog ?? [])
+                    {
+                        buffer.Dispose();
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -120,49 +321,64 @@ internal static class PartitionedFold
         for (var i = 0; i < parts.Length; i++)
         {
             var (me, part) = (i, parts[i]);
-            workers[i] = Task.Factory.StartNew(
+            workers[i] = Worker(
                 () =>
                 {
-                    try
+                    var batch = new Batch();
+                    var ignored = new CaptureCounters { Files = 0 };
+                    Batch Next()
                     {
-                        var batch = new Batch();
-                        var ignored = new CaptureCounters { Files = 0 };
-                        Batch Next()
+                        var mine = Interlocked.Increment(ref position[me]);
+                        while (mine - Slowest(position) > lead)
                         {
-                            var mine = Interlocked.Increment(ref position[me]);
-                            while (mine - Slowest(position) > lead)
-                            {
-                                stop.Token.ThrowIfCancellationRequested();
-                                Thread.Sleep(1);
-                            }
-
-                            return batch;
+                            stop.Token.ThrowIfCancellationRequested();
+                            Thread.Sleep(1);
                         }
 
-                        foreach (var input in inputs)
-                        {
-                            ReadInput(input, Next, b => part.Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, me == 0 ? counters : ignored, me == 0 ? progress : static (_, _) => { }, stop.Token);
-                        }
+                        return batch;
+                    }
 
-                        // The held-back packets, folded on this core while the others still read (nobody waits
-                        // for a worker that has read everything: it is the furthest ahead).
-                        part.Flush();
-                    }
-                    catch
+                    foreach (var input in inputs)
                     {
-                        stop.Cancel();
-                        throw;
+                        ReadInput(input, Next, b => part.Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, me == 0 ? counters : ignored, me == 0 ? progress : static (_, _) => { }, stop.Token);
                     }
-                    finally
-                    {
-                        Volatile.Write(ref position[me], long.MaxValue);
-                    }
+
+                    // The held-back packets, folded on this core while the others still read (nobody waits
+                    // for a worker that has read everything: it is the furthest ahead).
+                    part.Flush();
                 },
-                CancellationToken.None,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default);
+                stop,
+                () => Volatile.Write(ref position[me], long.MaxValue));
         }
 
+        Join(workers, cancellation);
+    }
+
+    // A worker on its own thread; its failure stops the others.
+    private static Task Worker(Action work, CancellationTokenSource stop, Action? atEnd = null) => Task.Factory.StartNew(
+        () =>
+        {
+            try
+            {
+                work();
+            }
+            catch
+            {
+                stop.Cancel();
+                throw;
+            }
+            finally
+            {
+                atEnd?.Invoke();
+            }
+        },
+        CancellationToken.None,
+        TaskCreationOptions.LongRunning,
+        TaskScheduler.Default);
+
+    // Waits for the workers; throws the failure that started it, not the cancellations it caused.
+    private static void Join(Task[] workers, CancellationToken cancellation)
+    {
         try
         {
             Task.WaitAll(workers, CancellationToken.None);
@@ -289,6 +505,9 @@ internal static class PartitionedFold
         return all.FirstOrDefault(x => x is not OperationCanceledException) ?? all[0];
     }
 
+    /// <summary>The partition (of <paramref name="count"/>) that owns a source or an observer: multiplicative hashing, so neighbouring addresses (one /24 of scanners) spread over the partitions.</summary>
+    internal static int Owner(uint address, int count) => count == 1 ? 0 : (int)(((ulong)(address * 0x9E3779B1u) * (uint)count) >> 32);
+
     /// <summary>Packets a partition holds back before folding them grouped by source (24 MB, and as much again for the grouping).</summary>
     private const int PendingPackets = 1 << 20;
 
@@ -300,8 +519,12 @@ internal static class PartitionedFold
         public int Pending;
     }
 
-    /// <summary>One partition's state and its share of the per-packet work.</summary>
-    private sealed class Partition(int index, int count, AnalysisOptions options) : IDisposable
+    /// <summary>
+    /// One worker's state and its share of the per-packet work: with an <c>index</c> of 0 or more, the
+    /// partition of that index (its sources and observers, from every packet); with −1, every packet of
+    /// a slice of the inputs, kept in one partial state per partition (<see cref="States"/>).
+    /// </summary>
+    private sealed class Partition(int index, int count, AnalysisOptions options, int capacity = PendingPackets) : IDisposable
     {
         private const long NsPerSecond = 1_000_000_000L;
         private readonly long _from = options.From is { } f ? f.ToUnixTimeMilliseconds() * 1_000_000L : 0L;
@@ -313,16 +536,26 @@ internal static class PartitionedFold
         // Packets held back for the source accumulator, folded in groups by source (Flush).
         private const int GroupBits = 10;
         private const int Groups = 1 << GroupBits;
-        private HugePageBuffer<SourcePacket>? _pending = new(PendingPackets);
+        private HugePageBuffer<SourcePacket>? _pending = new(capacity);
         private HugePageBuffer<SourcePacket>? _grouped;
         private int _count;
 
-        public AnalysisPartial State { get; } = new(options.PortListLimit) { ProbeLog = options.ProbeLogBytes > 0 ? [] : null };
+        /// <summary>The partition's state, or a slice's state for each partition (the probe log in the first).</summary>
+        public AnalysisPartial[] States { get; } = [.. Enumerable.Range(0, index < 0 ? count : 1)
+            .Select(k => new AnalysisPartial(options.PortListLimit) { ProbeLog = k == 0 && options.ProbeLogBytes > 0 ? [] : null })];
+
+        public AnalysisPartial State => States[0];
 
         // Packets this partition may keep in its probe log (its share of the memory given).
         private readonly long _logRoom = options.ProbeLogBytes / Unsafe.SizeOf<SourcePacket>() / count;
         private long _logged;
 
+        /// <summary>
+        /// Folds a batch: a partition's worker (index 0 or more) folds the packets of its sources and
+        /// the observers it owns; a slice's worker (index −1) folds every packet, each destination into
+        /// the telescope state of the partition that owns it (its sources' packets go to their
+        /// partitions by runs when flushed). Per-packet counters go to the first state.
+        /// </summary>
         public void Fold(ReadOnlySpan<PacketRecord> packets)
         {
             var telescope = State.Telescope;
@@ -332,9 +565,11 @@ internal static class PartitionedFold
             long binStart = long.MaxValue, binEnd = long.MinValue;
             uint bin = 0;
             var held = _pending!.Span;
+            var slice = index < 0;
             foreach (ref readonly var packet in packets)
             {
-                var mine = Owner(packet.Src) == index;
+                // A slice's worker takes every packet; a partition's, those of its sources.
+                var mine = slice || Owner(packet.Src) == index;
                 var ts = packet.TimestampNs;
                 if (ts < _from || ts >= _to)
                 {
@@ -348,7 +583,11 @@ internal static class PartitionedFold
                     continue;
                 }
 
-                if (Owner(packet.Dst) == index)
+                if (slice)
+                {
+                    States[Owner(packet.Dst)].Telescope.Add(packet.Dst, ts);
+                }
+                else if (Owner(packet.Dst) == index)
                 {
                     telescope.Add(packet.Dst, ts);
                 }
@@ -399,7 +638,7 @@ internal static class PartitionedFold
                 return;
             }
 
-            _grouped ??= new HugePageBuffer<SourcePacket>(PendingPackets);
+            _grouped ??= new HugePageBuffer<SourcePacket>(capacity);
             var pending = _pending!.Span[..n];
             var grouped = _grouped.Span[..n];
             Span<int> start = stackalloc int[Groups + 1];
@@ -433,7 +672,7 @@ internal static class PartitionedFold
                 if (_logged <= _logRoom)
                 {
                     log.Add((_pending!, n));
-                    _pending = new HugePageBuffer<SourcePacket>(PendingPackets);
+                    _pending = new HugePageBuffer<SourcePacket>(capacity);
                 }
                 else
                 {
@@ -446,7 +685,7 @@ internal static class PartitionedFold
                 }
             }
 
-            var sources = State.Sources;
+            var states = States;
             for (var at = 0; at < n;)
             {
                 var src = pending[at].Src;
@@ -456,7 +695,8 @@ internal static class PartitionedFold
                     end++;
                 }
 
-                sources.AddRun(pending[at..end]);
+                // A slice's runs go to their source's partition; a partition's are all its own.
+                states[index < 0 ? Owner(src) : 0].Sources.AddRun(pending[at..end]);
                 at = end;
             }
 
@@ -495,7 +735,6 @@ internal static class PartitionedFold
         // A different hash from the partition's (its bits would be equal inside one partition).
         private static int Bucket(uint src, int shift) => (int)(((src * 0x85EBCA6Bu) >> shift) & (Groups - 1));
 
-        // Multiplicative hashing: neighbouring addresses (one /24 of scanners) spread over the partitions.
-        private int Owner(uint address) => count == 1 ? 0 : (int)(((ulong)(address * 0x9E3779B1u) * (uint)count) >> 32);
+        private int Owner(uint address) => PartitionedFold.Owner(address, count);
     }
 }

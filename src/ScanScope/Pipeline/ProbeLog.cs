@@ -9,8 +9,9 @@ namespace ScanScope.Pipeline;
 /// of the sources clustered afterwards, without a second read of the inputs.
 /// </summary>
 /// <remarks>
-/// Each partition hands its hold-back buffer to the log at every flush, after grouping it by source, so a
-/// source's packets come in runs and in time order (a partition reads the inputs in order). The
+/// Each fold worker hands its hold-back buffer to the log at every flush, after grouping it by source,
+/// so a source's packets come in runs, in reading order (a partition reads the inputs in order; the
+/// slices of a sliced fold are logged one after the other). The
 /// fold keeps the log only while it fits <see cref="AnalysisOptions.ProbeLogBytes"/>; a month too
 /// large for it is read again instead (the second pass in rounds).
 /// </remarks>
@@ -43,11 +44,14 @@ public sealed class ProbeLog : IDisposable
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(space);
         var packets = features.Where(r => sources.ContainsKey(r.Src)).ToDictionary(r => r.Src, r => (int)Math.Min(r.Packets, Array.MaxLength));
-        var each = new Dictionary<uint, SourceEvents>[_parts.Length];
-        Parallel.For(0, _parts.Length, i =>
+        // One thread per partition of the sources, each taking its own sources' runs from every
+        // buffer (a slice of the inputs holds every partition's), the buffers in reading order.
+        var count = _parts.Length;
+        var each = new Dictionary<uint, SourceEvents>[count];
+        Parallel.For(0, count, i =>
         {
             var builder = new SourceEventsBuilder();
-            foreach (var (buffer, n) in _parts[i])
+            foreach (var (buffer, n) in _parts.SelectMany(p => p))
             {
                 var chunk = buffer.Span[..n];
                 var wanted = false;
@@ -59,10 +63,11 @@ public sealed class ProbeLog : IDisposable
                     {
                         // A new run of one source: is it wanted (its arrays made once, to its packet count)?
                         current = p.Src;
-                        wanted = packets.TryGetValue(current, out var count);
+                        var total = 0;
+                        wanted = PartitionedFold.Owner(current, count) == i && packets.TryGetValue(current, out total);
                         if (wanted)
                         {
-                            builder.Reserve(current, count);
+                            builder.Reserve(current, total);
                         }
                     }
 

@@ -28,7 +28,10 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     private const long NsPerMinute = 60_000_000_000L;
     private const uint Closed = uint.MaxValue;
 
-    private int[] _slotOf = new int[1 << (32 - SlotShift)];
+    // Slot + 1 of each /20, 0 for none: one table of 4,096 per /8 that received anything (a flat
+    // table of every /20 would cost 4 MB per accumulator, and a sliced fold has one per partition
+    // per slice).
+    private int[]?[] _slotOf = new int[]?[256];
     private uint[] _prefixes = new uint[16];
     private ulong[][] _seen = new ulong[16][];
     private ulong[][] _open = new ulong[16][];
@@ -96,7 +99,8 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         }
 
         _minuteCount++;
-        var slot = _slotOf[destination >> SlotShift] - 1;
+        var table = _slotOf[destination >> 24];
+        var slot = (table is null ? 0 : table[(int)(destination >> SlotShift) & 0xFFF]) - 1;
         if (slot < 0)
         {
             slot = NewSlot(destination >> SlotShift);
@@ -293,7 +297,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     /// <summary>Rough bytes held, for the memory benchmark.</summary>
     public long EstimateBytes()
     {
-        long bytes = (_slotOf.Length * 4L) + (_slots * ((2L * WordsPerSlot * 8) + 16)) + (_minutePackets.EnsureCapacity(0) * 24L);
+        long bytes = _slotOf.Sum(t => (t?.Length ?? 0) * 4L) + (_slots * ((2L * WordsPerSlot * 8) + 16)) + (_minutePackets.EnsureCapacity(0) * 24L);
         foreach (var record in _sealed.Values)
         {
             bytes += 48 + (record.Length * 2L);
@@ -442,7 +446,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
 
     private int SlotFor(uint prefix)
     {
-        var slot = _slotOf[prefix] - 1;
+        var slot = (_slotOf[prefix >> 12]?[prefix & 0xFFF] ?? 0) - 1;
         return slot >= 0 ? slot : NewSlot(prefix);
     }
 
@@ -461,7 +465,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         _prefixes[slot] = prefix;
         _seen[slot] = new ulong[WordsPerSlot];
         _open[slot] = new ulong[WordsPerSlot];
-        _slotOf[prefix] = slot + 1;
+        (_slotOf[prefix >> 12] ??= new int[1 << 12])[prefix & 0xFFF] = slot + 1;
         return slot;
     }
 
