@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 using ScanScope.Packets;
 
@@ -194,6 +195,7 @@ public sealed class PcapReader : IPacketReader
     /// into <paramref name="destination"/>, tallying counters in locals; stops at the first record
     /// that is cut by the window's end or too long, which <see cref="TryRead"/> then handles.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ReadWindow(Span<PacketRecord> destination)
     {
         var input = _in;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace ScanScope.Features;
@@ -160,6 +161,7 @@ internal struct CompactSet
     public readonly uint Max(SlabStore store) => _count == 0 ? throw new InvalidOperationException("empty set") : _one;
 
     /// <summary>Adds <paramref name="value"/>; true when it was not in the set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Add(uint value, SlabStore store)
     {
         if (_count == 0)
@@ -207,6 +209,7 @@ internal struct CompactSet
     // Merges ascending, distinct values into a set of at most ArrayLimit values (scratch holds
     // ArrayLimit + their number): one pass instead of one insertion each, which moves half the block
     // per value; returns how many were new.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int MergeSorted(ReadOnlySpan<uint> sorted, SlabStore store, Span<uint> scratch)
     {
         ReadOnlySpan<uint> mine = _count switch
@@ -253,6 +256,7 @@ internal struct CompactSet
     /// destinations arrive in random order, hundreds per source at a time once the fold groups its
     /// packets by source, and inserting each into a sorted block was half the fold's time.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int AddMany(Span<uint> values, SlabStore store, Span<uint> scratch)
     {
         if (_count > ArrayLimit || values.Length < 4)
@@ -278,6 +282,7 @@ internal struct CompactSet
     }
 
     // The union of two ascending, distinct spans into target; returns its length.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int MergeDistinct(ReadOnlySpan<uint> a, ReadOnlySpan<uint> b, Span<uint> target)
     {
         int i = 0, j = 0, n = 0;
@@ -432,6 +437,7 @@ internal struct CompactSet
         return n == 1 && sorted[at] < value ? at + 1 : at;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool AddToBlock(uint value, SlabStore store)
     {
         var n = _count;
@@ -602,6 +608,7 @@ internal static class ChunkBitmap
     private static int Room(int count) => count > ArrayMaxValues ? BitmapWords : (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, (count + 3) / 4));
 
     /// <summary>Adds <paramref name="value"/> to a set of <paramref name="setCount"/> values; true when it was new.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Add(ref ulong[] data, uint value, int setCount)
     {
         var key = value >> ChunkShift;
@@ -833,6 +840,7 @@ internal static class ChunkBitmap
     private static int Slot(uint key, int slots) => (int)((key * 0x9E3779B1u) >> 7) & (slots - 1);
 
     // The key-table slot of a key, or the complement of the empty slot where it would go.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Find(ulong[] data, uint key)
     {
         var slots = Slots(Capacity(data));

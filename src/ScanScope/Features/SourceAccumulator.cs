@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ScanScope.Packets;
 
@@ -98,6 +99,7 @@ public sealed class SourceAccumulator
     /// does one by one, with the same result: the source is looked up once, and its destinations
     /// (and each port's) go in as one batch per set (<see cref="CompactSet.AddMany"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AddRun(ReadOnlySpan<SourcePacket> run)
     {
         var src = run[0].Src;
@@ -167,6 +169,7 @@ public sealed class SourceAccumulator
 
     // Each port's destinations in one batch: the few ports of a run found by a linear scan, or, for a
     // run over many ports, by sorting (port, destination) keys.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddPerPort(ref SourceState s, ReadOnlySpan<SourcePacket> slice)
     {
         var store = _store;

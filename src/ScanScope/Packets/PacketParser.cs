@@ -110,6 +110,7 @@ public static class PacketParser
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static SkipReason ParseIpv4(ReadOnlySpan<byte> ip, long timestampNs, out PacketRecord packet)
     {
         // The hot kernel: after the two length checks below, fixed header offsets are read without
@@ -208,6 +209,7 @@ public static class PacketParser
         return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(v) : v;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParseOptions(ReadOnlySpan<byte> o, out TcpOptionLayout layout, out ushort mss, out byte windowScale)
     {
         // The layout is packed here directly (4 bits per option, first option lowest) rather than

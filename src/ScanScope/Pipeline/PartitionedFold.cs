@@ -556,6 +556,7 @@ internal static class PartitionedFold
         /// the telescope state of the partition that owns it (its sources' packets go to their
         /// partitions by runs when flushed). Per-packet counters go to the first state.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Fold(ReadOnlySpan<PacketRecord> packets)
         {
             var telescope = State.Telescope;
@@ -630,6 +631,7 @@ internal static class PartitionedFold
         /// source's sets are then fetched into cache once per run rather than once per packet when
         /// thousands of sources interleave, and its destinations are merged in as one sorted batch.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Flush()
         {
             var n = _count;
@@ -713,6 +715,7 @@ internal static class PartitionedFold
 
         // A stable counting sort of input into output by GroupBits bits of the source's hash, starting
         // at bit shift; leaves each bucket's end in ends.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void CountingSort(ReadOnlySpan<SourcePacket> input, Span<SourcePacket> output, Span<int> ends, int shift)
         {
             ends.Clear();

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace ScanScope.Telescope;
@@ -88,6 +89,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     public static uint MinuteOf(long timestampNs) => (uint)(timestampNs / 60_000_000_000L);
 
     /// <summary>Folds one packet to <paramref name="destination"/> at <paramref name="timestampNs"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(uint destination, long timestampNs)
     {
         Packets++;
@@ -484,6 +486,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
 
     // Seals the open minute into its record: per /20 touched, its slot (two words), the number of
     // observers up and their offsets ascending, or DenseMark and the 64-word bitmap.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Close()
     {
         if (_minute == Closed)
@@ -528,6 +531,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     }
 
     // Writes one /20's observers of the open minute into the record at position at, and clears them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Seal(int slot, ushort[] record, int at)
     {
         var open = _open[slot];
