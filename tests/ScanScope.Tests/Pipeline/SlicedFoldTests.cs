@@ -120,6 +120,58 @@ public sealed class SlicedFoldTests : IDisposable
     }
 
     [Fact]
+    public void ByteSwappedNanosecondFile_IsCutAtItsRecordStarts()
+    {
+        // Given a big-endian capture with nanosecond timestamps (the headers of the little-endian
+        // file written, byte-swapped in place)
+        var packets = Enumerable.Range(0, 300).Select(i => Syn($"1.0.{i % 9}.1", $"10.0.0.{i % 16}", PortPool[i % 8], (i * 11.25) + 0.000000123)).ToArray();
+        var path = Path.Combine(_dir, "swapped.pcap");
+        using (var writer = new PcapWriter(File.Create(path), nanoseconds: true))
+        {
+            foreach (var p in packets)
+            {
+                writer.Write(p);
+            }
+        }
+
+        var starts = RecordStarts(path);
+        var bytes = File.ReadAllBytes(path);
+        Array.Reverse(bytes, 0, 4);
+        Array.Reverse(bytes, 4, 2);
+        Array.Reverse(bytes, 6, 2);
+        for (var i = 8; i < PcapReader.GlobalHeaderLength; i += 4)
+        {
+            Array.Reverse(bytes, i, 4);
+        }
+
+        foreach (var at in starts)
+        {
+            for (var i = 0; i < PcapReader.RecordHeaderLength; i += 4)
+            {
+                Array.Reverse(bytes, (int)at + i, 4);
+            }
+        }
+
+        File.WriteAllBytes(path, bytes);
+
+        // When cuts are searched from every offset, Then each lands on the next record start
+        using (var handle = File.OpenHandle(path))
+        {
+            for (var offset = 0L; offset <= bytes.Length; offset += 7)
+            {
+                Assert.Equal(starts.Where(s => s >= offset).DefaultIfEmpty(bytes.Length).Min(), PcapReader.FindRecordStart(handle, offset));
+            }
+        }
+
+        // And folded on three threads it gives what one thread gives, nanoseconds included
+        var options = new AnalysisOptions { BinSeconds = 60, ProbeLogBytes = 1L << 26 };
+        var one = Analysis.Run([path], options with { Threads = 1 }, TestContext.Current.CancellationToken);
+        Assert.Equal(packets.Length, one.Counters.Packets);
+        Assert.Equal(packets.Min(p => p.TimestampNs), one.Counters.FirstTimestampNs);
+        AssertSame(one, Analysis.Run([path], options with { Threads = 3 }, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public void ACutInsideAPayloadThatLooksLikeRecords_IsCaught_AndTheResultIsStillExact()
     {
         // Given a capture whose middle record carries a payload made of plausible pcap records (a
