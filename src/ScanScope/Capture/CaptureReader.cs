@@ -105,7 +105,7 @@ public static class CaptureReader
             using var handle = File.OpenHandle(path);
             Span<byte> magic = stackalloc byte[4];
             return RandomAccess.Read(handle, magic, 0) == 4
-                && BinaryPrimitives.ReadUInt32LittleEndian(magic) is PcapWriter.MicrosecondMagic or PcapWriter.NanosecondMagic or 0xD4C3B2A1 or 0x4D3CB2A1;
+                && PcapReader.Format(BinaryPrimitives.ReadUInt32LittleEndian(magic)) is not null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -225,7 +225,7 @@ public static class CaptureReader
             return new PcapNgReader(core);
         }
 
-        if (magic is PcapWriter.MicrosecondMagic or PcapWriter.NanosecondMagic or 0xD4C3B2A1 or 0x4D3CB2A1)
+        if (PcapReader.Format(magic) is not null)
         {
             return new PcapReader(core);
         }

@@ -59,17 +59,10 @@ public sealed class PcapReader : IPacketReader
 
         var header = _in.Buffer.AsSpan(_in.Start, GlobalHeaderLength);
         var magic = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        (_swap, _nanoseconds) = magic switch
-        {
-            PcapWriter.MicrosecondMagic => (false, false),
-            PcapWriter.NanosecondMagic => (false, true),
-            ByteSwappedMicrosecondMagic => (true, false),
-            ByteSwappedNanosecondMagic => (true, true),
-            _ => throw new CaptureFormatException(path, 0, $"not a pcap file (magic 0x{magic:X8})"),
-        };
+        (_swap, _nanoseconds) = Format(magic) ?? throw new CaptureFormatException(path, 0, $"not a pcap file (magic 0x{magic:X8})");
         SnapLength = ReadUInt32(header[16..]);
         _linkType = (LinkType)(ReadUInt32(header[20..]) & 0xFFFF);
-        _recordLimit = SnapLength is > 0 and < MaxRecordLength ? SnapLength : MaxRecordLength;
+        _recordLimit = RecordLimit(SnapLength);
         _in.Start += GlobalHeaderLength;
     }
 
@@ -299,6 +292,19 @@ public sealed class PcapReader : IPacketReader
         input.Start = input.End;
     }
 
+    /// <summary>Byte order and timestamp unit of a classic pcap magic (as read little-endian), or null for any other.</summary>
+    internal static (bool Swap, bool Nanoseconds)? Format(uint magic) => magic switch
+    {
+        PcapWriter.MicrosecondMagic => (false, false),
+        PcapWriter.NanosecondMagic => (false, true),
+        ByteSwappedMicrosecondMagic => (true, false),
+        ByteSwappedNanosecondMagic => (true, true),
+        _ => null,
+    };
+
+    // The longest record accepted: the snap length, unless it is unset or beyond libpcap's largest.
+    private static uint RecordLimit(uint snapLength) => snapLength is > 0 and < MaxRecordLength ? snapLength : MaxRecordLength;
+
     /// <summary>Consecutive plausible record headers that make an offset a record start for <see cref="FindRecordStart"/>.</summary>
     internal const int BoundaryChain = 16;
 
@@ -322,17 +328,13 @@ public sealed class PcapReader : IPacketReader
         }
 
         var magic = BinaryPrimitives.ReadUInt32LittleEndian(global);
-        var (swap, nanoseconds) = magic switch
+        if (Format(magic) is not var (swap, nanoseconds))
         {
-            PcapWriter.MicrosecondMagic => (false, false),
-            PcapWriter.NanosecondMagic => (false, true),
-            ByteSwappedMicrosecondMagic => (true, false),
-            ByteSwappedNanosecondMagic => (true, true),
-            _ => (false, false),
-        };
+            return length;
+        }
+
         uint Read32(ReadOnlySpan<byte> s) => swap ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s);
-        var snap = Read32(global[16..]);
-        var limit = snap is > 0 and < MaxRecordLength ? snap : MaxRecordLength;
+        var limit = RecordLimit(Read32(global[16..]));
         offset = Math.Max(offset, GlobalHeaderLength);
         const int Search = 4 << 20;
         var window = new byte[(int)Math.Clamp(length - offset, 0, Search + (BoundaryChain * (RecordHeaderLength + (long)limit)))];
