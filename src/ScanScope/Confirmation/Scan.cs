@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ScanScope.Confirmation;
 
 /// <summary>One scan of one destination port inside a cluster (a row of scans.csv, with the sets behind it).</summary>
@@ -23,7 +25,9 @@ public sealed class Scan
 
         // One sort by (destination, host) replaces a hash set per host and two unions: distinct
         // pairs, per-host counts, the destinations and the pairwise Jaccard all come from it.
-        probes.Sort();
+        var scratch = ArrayPool<ulong>.Shared.Rent(probes.Length);
+        SortedSpan.Sort(probes, scratch);
+        ArrayPool<ulong>.Shared.Return(scratch);
         var n = 0;
         for (var i = 0; i < probes.Length; i++)
         {

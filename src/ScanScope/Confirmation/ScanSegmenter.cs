@@ -38,13 +38,59 @@ internal static class ScanSegmenter
         var pieces = new List<(int From, int To)>();
         GapSplit(hits.TimesNs, 0, hits.Count, options.GapFactor, floorNs, pieces);
 
+        var destinations = new DestinationIds(hits.Destinations);
         var repeatPieces = new List<(int From, int To)>();
         foreach (var piece in pieces)
         {
-            RepeatSplit(hits, piece.From, piece.To, options, repeatPieces);
+            RepeatSplit(destinations, piece.From, piece.To, options, repeatPieces);
         }
 
-        return CoverageMerge(hits, repeatPieces, context);
+        return CoverageMerge(hits, destinations, repeatPieces, context);
+    }
+
+    /// <summary>
+    /// The port's destinations numbered 0…Distinct−1, one number per hit, with a mark per number:
+    /// the sets of the steps below (seen before, a piece's destinations, shared with the current
+    /// scan) become array lookups instead of hash sets of addresses.
+    /// </summary>
+    private sealed class DestinationIds
+    {
+        public DestinationIds(uint[] destinations)
+        {
+            var n = destinations.Length;
+            var keys = new ulong[n];
+            for (var i = 0; i < n; i++)
+            {
+                keys[i] = ((ulong)destinations[i] << 32) | (uint)i;
+            }
+
+            // Stable over the destination bytes only: hits of one destination stay in index order.
+            SortedSpan.Sort<ulong>(keys, new ulong[n], lowBytesToSkip: 4);
+            Of = new int[n];
+            var id = -1;
+            for (var i = 0; i < n; i++)
+            {
+                id += i == 0 || keys[i] >> 32 != keys[i - 1] >> 32 ? 1 : 0;
+                Of[(int)(uint)keys[i]] = id;
+            }
+
+            Distinct = id + 1;
+            Marks = new int[Distinct];
+        }
+
+        /// <summary>The number of each hit's destination.</summary>
+        public int[] Of { get; }
+
+        /// <summary>Distinct destinations of the port.</summary>
+        public int Distinct { get; }
+
+        /// <summary>A stamp per destination number; a set is "the numbers stamped with generation g".</summary>
+        public int[] Marks { get; }
+
+        /// <summary>A stamp no destination carries yet: the empty set.</summary>
+        public int NewSet() => ++_generation;
+
+        private int _generation;
     }
 
     /// <summary>Gaps on each side of a candidate split that make up its local yardstick.</summary>
@@ -111,7 +157,7 @@ internal static class ScanSegmenter
         return buffer[buffer.Count / 2];
     }
 
-    private static void RepeatSplit(PortHits hits, int from, int to, ConfirmationOptions options, List<(int, int)> output)
+    private static void RepeatSplit(DestinationIds destinations, int from, int to, ConfirmationOptions options, List<(int, int)> output)
     {
         var n = to - from;
         var minPart = Math.Max(options.MinScanDestinations, 2);
@@ -122,15 +168,18 @@ internal static class ScanSegmenter
         }
 
         var repeat = new bool[n];
-        var seen = new HashSet<uint>(n);
+        var (ids, seen, marks) = (destinations.Of, destinations.NewSet(), destinations.Marks);
         var repeats = 0;
         for (var i = 0; i < n; i++)
         {
-            if (!seen.Add(hits.Destinations[from + i]))
+            ref var mark = ref marks[ids[from + i]];
+            if (mark == seen)
             {
                 repeat[i] = true;
                 repeats++;
             }
+
+            mark = seen;
         }
 
         if (repeats < minPart)
@@ -186,28 +235,59 @@ internal static class ScanSegmenter
             return;
         }
 
-        RepeatSplit(hits, from, from + cut, options, output);
-        RepeatSplit(hits, from + cut, to, options, output);
+        RepeatSplit(destinations, from, from + cut, options, output);
+        RepeatSplit(destinations, from + cut, to, options, output);
     }
 
     /// <summary>Merges the pieces that belong to one paused scan; returns the scans only (pieces with enough destinations), strays dropped.</summary>
-    private static List<(int From, int To)> CoverageMerge(PortHits hits, List<(int From, int To)> pieces, ConfirmationContext context)
+    private static List<(int From, int To)> CoverageMerge(PortHits hits, DestinationIds destinations, List<(int From, int To)> pieces, ConfirmationContext context)
     {
         var options = context.Options;
         var observers = (double)context.ActiveObservers;
+        var hostCount = 0;
+        foreach (var h in hits.Hosts)
+        {
+            hostCount = Math.Max(hostCount, h + 1);
+        }
+
+        // Two sets of destination numbers: the current scan's (kept up to date as it grows) and the
+        // next piece's (to count its distinct destinations, and those it shares with the current once each).
+        var (ids, marks) = (destinations.Of, destinations.Marks);
+        var inNext = new int[destinations.Distinct];
         var result = new List<(int From, int To)>();
         Piece? current = null;
+        var inCurrent = 0;
         foreach (var (from, to) in pieces)
         {
-            var next = new Piece(hits, from, to);
-            if (next.Destinations.Count < options.MinScanDestinations)
+            var next = new Piece(hits, from, to, hostCount);
+            var own = destinations.NewSet();
+            var shared = 0;
+            for (var i = from; i < to; i++)
+            {
+                var id = ids[i];
+                if (inNext[id] != own)
+                {
+                    inNext[id] = own;
+                    next.Destinations++;
+                    shared += current is not null && marks[id] == inCurrent ? 1 : 0;
+                }
+            }
+
+            if (next.Destinations < options.MinScanDestinations)
             {
                 continue;
             }
 
-            if (current is not null && Belong(current, next, observers, options))
+            if (current is not null && Belong(current, next, shared, observers, options))
             {
                 // Stray hits between the two pieces are absorbed by the merged scan.
+                for (var i = current.To; i < next.To; i++)
+                {
+                    ref var mark = ref marks[ids[i]];
+                    current.Destinations += mark == inCurrent ? 0 : 1;
+                    mark = inCurrent;
+                }
+
                 current.Extend(hits, next.To);
                 continue;
             }
@@ -218,6 +298,11 @@ internal static class ScanSegmenter
             }
 
             current = next;
+            inCurrent = destinations.NewSet();
+            for (var i = from; i < to; i++)
+            {
+                marks[ids[i]] = inCurrent;
+            }
         }
 
         if (current is not null)
@@ -228,7 +313,7 @@ internal static class ScanSegmenter
         return result;
     }
 
-    private static bool Belong(Piece a, Piece b, double observers, ConfirmationOptions options)
+    private static bool Belong(Piece a, Piece b, int shared, double observers, ConfirmationOptions options)
     {
         var pause = b.StartNs - a.EndNs;
         if (pause > Math.Max(a.DurationNs, b.DurationNs))
@@ -236,38 +321,42 @@ internal static class ScanSegmenter
             return false;
         }
 
-        var small = a.Destinations.Count <= b.Destinations.Count ? a : b;
-        var large = ReferenceEquals(small, a) ? b : a;
-        var shared = small.Destinations.Count(large.Destinations.Contains);
-        if (shared > options.MergeMaxOverlap * small.Destinations.Count)
+        if (shared > options.MergeMaxOverlap * Math.Min(a.Destinations, b.Destinations))
         {
             return false;
         }
 
-        var independent = a.Destinations.Count * (double)b.Destinations.Count / observers;
+        var independent = a.Destinations * (double)b.Destinations / observers;
         if (independent >= 5 && shared > 0.25 * independent)
         {
             return false;
         }
 
-        var union = a.Destinations.Count + b.Destinations.Count - shared;
+        var union = a.Destinations + b.Destinations - shared;
         if (union > (1 + options.CoverageTolerance) * observers)
         {
             return false;
         }
 
-        var smallHosts = a.Hosts.Count <= b.Hosts.Count ? a.Hosts : b.Hosts;
-        var largeHosts = ReferenceEquals(smallHosts, a.Hosts) ? b.Hosts : a.Hosts;
-        return smallHosts.Count(largeHosts.Contains) >= 0.8 * smallHosts.Count;
+        var small = a.HostCount <= b.HostCount ? a : b;
+        var large = ReferenceEquals(small, a) ? b : a;
+        var both = 0;
+        for (var h = 0; h < small.Hosts.Length; h++)
+        {
+            both += small.Hosts[h] && large.Hosts[h] ? 1 : 0;
+        }
+
+        return both >= 0.8 * small.HostCount;
     }
 
+    /// <summary>A run of hits: its span, its number of distinct destinations and its hosts.</summary>
     private sealed class Piece
     {
-        public Piece(PortHits hits, int from, int to)
+        public Piece(PortHits hits, int from, int to, int hostCount)
         {
             From = from;
             To = from;
-            Destinations = new HashSet<uint>(to - from);
+            Hosts = new bool[hostCount];
             StartNs = hits.TimesNs[from];
             Extend(hits, to);
         }
@@ -282,17 +371,21 @@ internal static class ScanSegmenter
 
         public long DurationNs => EndNs - StartNs;
 
-        public HashSet<uint> Destinations { get; }
+        /// <summary>Distinct destinations (kept by the caller, which holds the sets).</summary>
+        public int Destinations { get; set; }
 
-        public HashSet<int> Hosts { get; } = [];
+        public bool[] Hosts { get; }
+
+        public int HostCount { get; private set; }
 
         /// <summary>Takes in the hits up to <paramref name="to"/> (a merged piece and any strays before it).</summary>
         public void Extend(PortHits hits, int to)
         {
             for (var i = To; i < to; i++)
             {
-                Destinations.Add(hits.Destinations[i]);
-                Hosts.Add(hits.Hosts[i]);
+                ref var host = ref Hosts[hits.Hosts[i]];
+                HostCount += host ? 0 : 1;
+                host = true;
             }
 
             To = to;
