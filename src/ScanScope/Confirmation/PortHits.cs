@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace ScanScope.Confirmation;
 
@@ -79,11 +78,11 @@ internal sealed class PortHits
         }
 
         var filled = new int[perPort.Length];
-        var last = new Dictionary<ulong, long>();
+        var last = new RetryTable();
         for (var h = 0; h < sources.Count; h++)
         {
             var s = sources[h];
-            last.Clear();
+            last.Reset(s.Count);
             for (var i = 0; i < s.Count; i++)
             {
                 var d = s.Destinations[i];
@@ -94,7 +93,7 @@ internal sealed class PortHits
 
                 var key = ((ulong)d << 16) | s.Ports[i];
                 var t = s.TimesNs[i];
-                ref var previous = ref CollectionsMarshal.GetValueRefOrAddDefault(last, key, out var seen);
+                ref var previous = ref last.Find(key, out var seen);
                 if (seen && t - previous <= retryWindowNs)
                 {
                     continue;
@@ -140,19 +139,20 @@ internal sealed class PortHits
     /// span that holds them (<paramref name="hits"/> or <paramref name="scratch"/>).
     /// </summary>
     /// <remarks>
-    /// A counting pass over time buckets (about four hits each) and a comparison sort inside each
+    /// A counting pass over time buckets (about two hits each) and an insertion sort inside each
     /// bucket. Hits of a scan are spread over time, so the buckets are tiny and the sort is a few
-    /// linear passes; a crowded bucket is bucketed again over its own range, and a burst of equal
-    /// times ends in one bucket that the comparison sort orders by host and destination. The
-    /// runtime's introsort of the whole port took ~8% of a fresh analyze's CPU on the default month.
+    /// linear passes; a crowded bucket (a scan of a day inside a month of stray hits) is bucketed
+    /// again over its own range, and a burst of equal times ends in one bucket that the comparison
+    /// sort orders by host and destination. The runtime's introsort of the whole port took ~8% of a
+    /// fresh analyze's CPU on the default month.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Span<Hit> SortByTime(Span<Hit> hits, Span<Hit> scratch)
     {
         var n = hits.Length;
-        if (n < 256)
+        if (n <= SmallBucket)
         {
-            hits.Sort();
+            InsertionSort(hits);
             return hits;
         }
 
@@ -163,7 +163,13 @@ internal sealed class PortHits
             max = Math.Max(max, hit.T);
         }
 
-        var buckets = (int)BitOperations.RoundUpToPowerOf2((uint)(n / 4));
+        if (min == max)
+        {
+            hits.Sort();
+            return hits;
+        }
+
+        var buckets = (int)BitOperations.RoundUpToPowerOf2((uint)n) / 2;
         var range = (ulong)(max - min);
         var shift = 0;
         while ((range >> shift) >= (ulong)buckets)
@@ -171,47 +177,130 @@ internal sealed class PortHits
             shift++;
         }
 
-        var starts = new int[buckets + 1];
+        // ends[b] counts, then starts, then (after the scatter) the end of bucket b.
+        var ends = new int[buckets];
         foreach (var hit in hits)
         {
-            starts[(int)((ulong)(hit.T - min) >> shift) + 1]++;
-        }
-
-        for (var b = 0; b < buckets; b++)
-        {
-            starts[b + 1] += starts[b];
-        }
-
-        var next = starts.AsSpan(0, buckets).ToArray();
-        foreach (var hit in hits)
-        {
-            scratch[next[(int)((ulong)(hit.T - min) >> shift)]++] = hit;
-        }
-
-        for (var b = 0; b < buckets; b++)
-        {
-            var length = starts[b + 1] - starts[b];
-            if (length > 1)
+            var b = (int)((ulong)(hit.T - min) >> shift);
+            if (b + 1 < buckets)
             {
-                var bucket = scratch.Slice(starts[b], length);
-                if (length >= 256 && shift > 0)
+                ends[b + 1]++;
+            }
+        }
+
+        for (var b = 1; b < buckets; b++)
+        {
+            ends[b] += ends[b - 1];
+        }
+
+        foreach (var hit in hits)
+        {
+            scratch[ends[(int)((ulong)(hit.T - min) >> shift)]++] = hit;
+        }
+
+        for (int b = 0, from = 0; b < buckets; from = ends[b++])
+        {
+            var length = ends[b] - from;
+            if (length <= 1)
+            {
+                continue;
+            }
+
+            var bucket = scratch.Slice(from, length);
+            if (length <= SmallBucket || shift == 0)
+            {
+                // shift 0: one time per bucket, ordered by host and destination.
+                InsertionSort(bucket);
+            }
+            else
+            {
+                // Crowded: bucket again over its own range (a bucket's range is at most half of this one's).
+                var done = SortByTime(bucket, hits.Slice(from, length));
+                if (done != bucket)
                 {
-                    // A scan inside a month of stray hits crowds a few buckets: bucket those again by
-                    // their own range (at least 64 times narrower, so this ends).
-                    var done = SortByTime(bucket, hits.Slice(starts[b], length));
-                    if (done != bucket)
-                    {
-                        done.CopyTo(bucket);
-                    }
-                }
-                else
-                {
-                    bucket.Sort();
+                    done.CopyTo(bucket);
                 }
             }
         }
 
         return scratch;
+    }
+
+    /// <summary>Buckets up to this long are insertion-sorted.</summary>
+    private const int SmallBucket = 24;
+
+    private static void InsertionSort(Span<Hit> hits)
+    {
+        if (hits.Length > SmallBucket)
+        {
+            hits.Sort();
+            return;
+        }
+
+        for (var i = 1; i < hits.Length; i++)
+        {
+            var x = hits[i];
+            var j = i - 1;
+            while (j >= 0 && hits[j].CompareTo(x) > 0)
+            {
+                hits[j + 1] = hits[j];
+                j--;
+            }
+
+            hits[j + 1] = x;
+        }
+    }
+
+    /// <summary>
+    /// The last kept probe time of each (destination, port) of one host: open addressing with linear
+    /// probing over a power-of-two table, emptied between hosts by a new stamp instead of clearing.
+    /// One lookup per probe; the runtime's dictionary took twice as long (docs/benchmarks-confirmation.md).
+    /// </summary>
+    private sealed class RetryTable
+    {
+        private ulong[] _keys = [];
+        private long[] _times = [];
+        private int[] _stamps = [];
+        private int _stamp;
+        private int _bits;
+
+        /// <summary>Empties the table for a host with up to <paramref name="probes"/> probes.</summary>
+        public void Reset(int probes)
+        {
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * probes));
+            if (size > _keys.Length)
+            {
+                (_keys, _times, _stamps, _stamp) = (new ulong[size], new long[size], new int[size], 0);
+                _bits = BitOperations.Log2((uint)size);
+            }
+
+            _stamp++;
+        }
+
+        /// <summary>The time slot of <paramref name="key"/>; <paramref name="found"/> is false (and the slot taken) when it was not in the table.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ref long Find(ulong key, out bool found)
+        {
+            var mask = _keys.Length - 1;
+            var i = (int)((key * 0x9E3779B97F4A7C15UL) >> (64 - _bits));
+            while (true)
+            {
+                if (_stamps[i] != _stamp)
+                {
+                    (_stamps[i], _keys[i]) = (_stamp, key);
+                    found = false;
+                    return ref _times[i];
+                }
+
+                if (_keys[i] == key)
+                {
+                    found = true;
+                    return ref _times[i];
+                }
+
+                i = (i + 1) & mask;
+            }
+        }
     }
 
     /// <summary>One hit: time, host index, destination; ordered by time, then host, then destination.</summary>
