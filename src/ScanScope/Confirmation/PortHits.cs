@@ -139,11 +139,12 @@ internal sealed class PortHits
     /// span that holds them (<paramref name="hits"/> or <paramref name="scratch"/>).
     /// </summary>
     /// <remarks>
-    /// A counting pass over time buckets (about two hits each) and an insertion sort inside each
-    /// bucket. Hits of a scan are spread over time, so the buckets are tiny and the sort is a few
-    /// linear passes; a crowded bucket (a scan of a day inside a month of stray hits) is bucketed
-    /// again over its own range, and a burst of equal times ends in one bucket that the comparison
-    /// sort orders by host and destination. The runtime's introsort of the whole port took ~8% of a
+    /// A counting pass over time buckets and a scatter into them, again inside every bucket longer
+    /// than a few hits, and an insertion sort of the short ones (most-significant-digit radix sort on
+    /// the time, with each level's digit sized to the bucket's own range). Hits of a scan are spread
+    /// over time, so two or three levels leave about two hits a bucket; a crowded bucket (a scan of a
+    /// day inside a month of stray hits) simply gets one more level, and a burst of one timestamp
+    /// ends in one bucket that the comparison sort orders by host and destination. The runtime's introsort of the whole port took ~8% of a
     /// fresh analyze's CPU on the default month.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -169,7 +170,9 @@ internal sealed class PortHits
             return hits;
         }
 
-        var buckets = (int)BitOperations.RoundUpToPowerOf2((uint)n) / 2;
+        // At most 2,048 buckets per level: the scatter then writes to few enough places at once to
+        // stay in cache, and a large port is sorted in two or three levels of cache-sized buckets.
+        var buckets = Math.Min((int)BitOperations.RoundUpToPowerOf2((uint)n) / 2, MaxBuckets);
         var range = (ulong)(max - min);
         var shift = 0;
         while ((range >> shift) >= (ulong)buckets)
@@ -178,7 +181,8 @@ internal sealed class PortHits
         }
 
         // ends[b] counts, then starts, then (after the scatter) the end of bucket b.
-        var ends = new int[buckets];
+        Span<int> ends = stackalloc int[buckets];
+        ends.Clear();
         foreach (var hit in hits)
         {
             var b = (int)((ulong)(hit.T - min) >> shift);
@@ -214,7 +218,7 @@ internal sealed class PortHits
             }
             else
             {
-                // Crowded: bucket again over its own range (a bucket's range is at most half of this one's).
+                // Bucketed again over its own range, which is narrower than this level's bucket width.
                 var done = SortByTime(bucket, hits.Slice(from, length));
                 if (done != bucket)
                 {
@@ -228,6 +232,8 @@ internal sealed class PortHits
 
     /// <summary>Buckets up to this long are insertion-sorted.</summary>
     private const int SmallBucket = 24;
+
+    private const int MaxBuckets = 2048;
 
     private static void InsertionSort(Span<Hit> hits)
     {
