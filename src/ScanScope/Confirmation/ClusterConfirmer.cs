@@ -85,12 +85,13 @@ public static class ClusterConfirmer
             var probes = new ulong[hits.Count];
             foreach (var (from, to) in ScanSegmenter.Segment(hits, context))
             {
+                var span = hits.Hits;
                 for (var i = from; i < to; i++)
                 {
-                    probes[i - from] = ((ulong)hits.Destinations[i] << 32) | (uint)hits.Hosts[i];
+                    probes[i - from] = ((ulong)span[i].D << 32) | (uint)span[i].H;
                 }
 
-                scans.Add(new Scan(hits.Port, hits.TimesNs[from], hits.TimesNs[to - 1], probes.AsSpan(0, to - from), addresses, to - from, context) { Number = number++ });
+                scans.Add(new Scan(hits.Port, hits.Time(from), hits.Time(to - 1), probes.AsSpan(0, to - from), addresses, to - from, context) { Number = number++ });
             }
         }
 

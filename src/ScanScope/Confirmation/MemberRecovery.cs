@@ -88,9 +88,9 @@ public static class MemberRecovery
                 }
 
                 var set = new HashSet<uint>();
-                for (var i = SortedSpan.LowerBound<long>(hits.TimesNs, from); i < hits.Count && hits.TimesNs[i] <= to; i++)
+                for (var i = hits.FirstAtOrAfter(from); i < hits.Count && hits.Time(i) <= to; i++)
                 {
-                    set.Add(hits.Destinations[i]);
+                    set.Add(hits.Destination(i));
                     if (!used[i])
                     {
                         used[i] = true;

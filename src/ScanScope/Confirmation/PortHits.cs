@@ -9,24 +9,51 @@ namespace ScanScope.Confirmation;
 /// </summary>
 internal sealed class PortHits
 {
-    private PortHits(ushort port, long[] times, int[] hosts, uint[] destinations)
+    // The hits in time order in the first Count entries (the array was sized before retries were folded).
+    private readonly Hit[] _hits;
+
+    private PortHits(ushort port, Hit[] hits, int count)
     {
         Port = port;
-        TimesNs = times;
-        Hosts = hosts;
-        Destinations = destinations;
+        _hits = hits;
+        Count = count;
     }
 
     public ushort Port { get; }
 
-    public long[] TimesNs { get; }
+    public int Count { get; }
 
-    /// <summary>Index of the host (into the cluster's source list) that sent each probe.</summary>
-    public int[] Hosts { get; }
+    /// <summary>The hits, by (time, host, destination).</summary>
+    public ReadOnlySpan<Hit> Hits => _hits.AsSpan(0, Count);
 
-    public uint[] Destinations { get; }
+    /// <summary>Time of hit <paramref name="i"/>, ns since the Unix epoch.</summary>
+    public long Time(int i) => _hits[i].T;
 
-    public int Count => TimesNs.Length;
+    /// <summary>Index of the host (into the cluster's source list) that sent hit <paramref name="i"/>.</summary>
+    public int Host(int i) => _hits[i].H;
+
+    /// <summary>Destination of hit <paramref name="i"/>.</summary>
+    public uint Destination(int i) => _hits[i].D;
+
+    /// <summary>The first hit at or after <paramref name="timeNs"/> (<see cref="Count"/> when none is).</summary>
+    public int FirstAtOrAfter(long timeNs)
+    {
+        int lo = 0, hi = Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_hits[mid].T < timeNs)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
 
     /// <summary>
     /// Splits the sources' probes by port. A probe to a destination that the same host probed on
@@ -105,8 +132,16 @@ internal sealed class PortHits
             }
         }
 
+        // The hits stay in their port's array (an array of structs: 16 bytes a hit, not 16 more for
+        // separate columns); one second buffer for the sort serves every port.
+        var largest = 0;
+        foreach (var n in filled)
+        {
+            largest = Math.Max(largest, n);
+        }
+
         var result = new List<PortHits>(perPort.Length);
-        var scratch = Array.Empty<Hit>();
+        var scratch = new Hit[largest];
         for (var k = 0; k < perPort.Length; k++)
         {
             var n = filled[k];
@@ -115,20 +150,14 @@ internal sealed class PortHits
                 continue;
             }
 
-            if (scratch.Length < n)
+            var hits = perPort[k].AsSpan(0, n);
+            var sorted = SortByTime(hits, scratch.AsSpan(0, n));
+            if (sorted != hits)
             {
-                scratch = new Hit[n];
+                sorted.CopyTo(hits);
             }
 
-            var sorted = SortByTime(perPort[k].AsSpan(0, n), scratch.AsSpan(0, n));
-            var (times, hosts, destinations) = (new long[n], new int[n], new uint[n]);
-            for (var i = 0; i < n; i++)
-            {
-                (times[i], hosts[i], destinations[i]) = (sorted[i].T, sorted[i].H, sorted[i].D);
-            }
-
-            perPort[k] = [];
-            result.Add(new PortHits(ports[k], times, hosts, destinations));
+            result.Add(new PortHits(ports[k], perPort[k], n));
         }
 
         return result;

@@ -36,9 +36,9 @@ internal static class ScanSegmenter
         var options = context.Options;
         var floorNs = (long)((options.MinSplitGapSeconds ?? context.BinSeconds) * 1e9);
         var pieces = new List<(int From, int To)>();
-        GapSplit(hits.TimesNs, 0, hits.Count, options.GapFactor, floorNs, pieces);
+        GapSplit(hits.Hits, options.GapFactor, floorNs, pieces);
 
-        var destinations = new DestinationIds(hits.Destinations);
+        var destinations = new DestinationIds(hits.Hits);
         var repeatPieces = new List<(int From, int To)>();
         foreach (var piece in pieces)
         {
@@ -55,13 +55,13 @@ internal static class ScanSegmenter
     /// </summary>
     private sealed class DestinationIds
     {
-        public DestinationIds(uint[] destinations)
+        public DestinationIds(ReadOnlySpan<PortHits.Hit> hits)
         {
-            var n = destinations.Length;
+            var n = hits.Length;
             var keys = new ulong[n];
             for (var i = 0; i < n; i++)
             {
-                keys[i] = ((ulong)destinations[i] << 32) | (uint)i;
+                keys[i] = ((ulong)hits[i].D << 32) | (uint)i;
             }
 
             // Stable over the destination bytes only: hits of one destination stay in index order.
@@ -102,45 +102,42 @@ internal static class ScanSegmenter
     /// long against both, while a scan whose rate falls (the fast hosts finished, a slow one goes
     /// on) keeps its tail in one piece, because the tail's own gaps set the yardstick inside it.
     /// </summary>
-    private static void GapSplit(long[] t, int from, int to, double factor, long floorNs, List<(int, int)> output)
+    private static void GapSplit(ReadOnlySpan<PortHits.Hit> hits, double factor, long floorNs, List<(int, int)> output)
     {
-        var n = to - from;
+        var n = hits.Length;
         if (n < 3)
         {
-            output.Add((from, to));
+            output.Add((0, n));
             return;
         }
 
-        var gaps = new long[n - 1];
-        for (var i = 0; i < gaps.Length; i++)
-        {
-            gaps[i] = t[from + i + 1] - t[from + i];
-        }
-
+        // Gap i is between hits i and i + 1; there are n − 1.
+        var gaps = n - 1;
         var window = new List<long>(LocalGaps);
-        var start = from;
-        for (var i = 0; i < gaps.Length; i++)
+        var start = 0;
+        for (var i = 0; i < gaps; i++)
         {
-            if (gaps[i] <= floorNs)
+            var gap = hits[i + 1].T - hits[i].T;
+            if (gap <= floorNs)
             {
                 continue;
             }
 
-            var before = LocalMedian(gaps, Math.Max(0, i - LocalGaps), i, window);
-            var after = LocalMedian(gaps, i + 1, Math.Min(gaps.Length, i + 1 + LocalGaps), window);
+            var before = LocalMedian(hits, Math.Max(0, i - LocalGaps), i, window);
+            var after = LocalMedian(hits, i + 1, Math.Min(gaps, i + 1 + LocalGaps), window);
             var yardstick = before < 0 ? after : after < 0 ? before : Math.Min(before, after);
-            if (gaps[i] > Math.Max(floorNs, factor * Math.Max(yardstick, 0)))
+            if (gap > Math.Max(floorNs, factor * Math.Max(yardstick, 0)))
             {
-                output.Add((start, from + i + 1));
-                start = from + i + 1;
+                output.Add((start, i + 1));
+                start = i + 1;
             }
         }
 
-        output.Add((start, to));
+        output.Add((start, n));
     }
 
-    /// <summary>Median of gaps[from..to), or −1 when empty.</summary>
-    private static double LocalMedian(long[] gaps, int from, int to, List<long> buffer)
+    /// <summary>Median of the gaps from..to (gap i between hits i and i + 1), or −1 when there are none.</summary>
+    private static double LocalMedian(ReadOnlySpan<PortHits.Hit> hits, int from, int to, List<long> buffer)
     {
         if (to <= from)
         {
@@ -150,7 +147,7 @@ internal static class ScanSegmenter
         buffer.Clear();
         for (var i = from; i < to; i++)
         {
-            buffer.Add(gaps[i]);
+            buffer.Add(hits[i + 1].T - hits[i].T);
         }
 
         buffer.Sort();
@@ -245,9 +242,9 @@ internal static class ScanSegmenter
         var options = context.Options;
         var observers = (double)context.ActiveObservers;
         var hostCount = 0;
-        foreach (var h in hits.Hosts)
+        foreach (var hit in hits.Hits)
         {
-            hostCount = Math.Max(hostCount, h + 1);
+            hostCount = Math.Max(hostCount, hit.H + 1);
         }
 
         // Two sets of destination numbers: the current scan's (kept up to date as it grows) and the
@@ -357,7 +354,7 @@ internal static class ScanSegmenter
             From = from;
             To = from;
             Hosts = new bool[hostCount];
-            StartNs = hits.TimesNs[from];
+            StartNs = hits.Time(from);
             Extend(hits, to);
         }
 
@@ -383,13 +380,13 @@ internal static class ScanSegmenter
         {
             for (var i = To; i < to; i++)
             {
-                ref var host = ref Hosts[hits.Hosts[i]];
+                ref var host = ref Hosts[hits.Host(i)];
                 HostCount += host ? 0 : 1;
                 host = true;
             }
 
             To = to;
-            EndNs = hits.TimesNs[to - 1];
+            EndNs = hits.Time(to - 1);
         }
     }
 }

@@ -92,7 +92,7 @@ public sealed class PortHitsTests
                 .Select(g => (g.Key, g.OrderBy(k => k.T).ThenBy(k => k.H).ThenBy(k => k.D).Select(k => (k.T, k.H, k.D)).ToArray()))
                 .ToArray();
             var actual = PortHits.ByPort(sources, 60 * second, observers)
-                .Select(p => (p.Port, Enumerable.Range(0, p.Count).Select(i => (p.TimesNs[i], p.Hosts[i], p.Destinations[i])).ToArray()))
+                .Select(p => (p.Port, Enumerable.Range(0, p.Count).Select(i => (p.Time(i), p.Host(i), p.Destination(i))).ToArray()))
                 .ToArray();
             Assert.Equal(expected.Length, actual.Length);
             for (var i = 0; i < expected.Length; i++)
