@@ -2,7 +2,7 @@
 """End-to-end speed, side by side in one run: `scanscope analyze` in thesis mode against the
 pandas + scikit-learn reference (bench/reference/thesis_pipeline.py) on the same captures.
 
-Usage: /usr/bin/python3 bench/e2e.py CAPTURE... [--out DIR] [--dpkt-packets N] [--repeat R]
+Usage: /usr/bin/python3 bench/e2e.py CAPTURE... [--out DIR] [--dpkt-packets N]
 Needs Debian's python3-pandas, python3-sklearn and, for --dpkt-packets, python3-dpkt
 (apt-get install python3-pandas python3-sklearn python3-dpkt).
 
