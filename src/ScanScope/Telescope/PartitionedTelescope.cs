@@ -50,7 +50,7 @@ internal sealed class PartitionedTelescope : ITelescopeCounts
     }
 
     /// <inheritdoc />
-    public TelescopeSpace InferSpace() => TelescopeSpace.Infer(_parts.SelectMany(p => p.Addresses()));
+    public TelescopeSpace InferSpace() => TelescopeSpace.Infer(_parts.SelectMany(p => p.InferredNetworks()));
 
     /// <inheritdoc />
     public int ObserversIn(TelescopeSpace space) => _parts.Sum(p => p.ObserversIn(space));

@@ -173,13 +173,40 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     }
 
     /// <inheritdoc />
-    public TelescopeSpace InferSpace() => TelescopeSpace.Infer(Addresses());
+    public TelescopeSpace InferSpace() => TelescopeSpace.Infer(InferredNetworks());
 
     /// <inheritdoc />
     public int ObserversIn(TelescopeSpace space)
     {
         ArgumentNullException.ThrowIfNull(space);
-        return Addresses().Count(space.Contains);
+        Close();
+
+        // A slot (4,096 addresses) inside the space counts by popcount; one at its edge, bit by bit.
+        var count = 0;
+        for (var s = 0; s < _slots; s++)
+        {
+            var first = _prefixes[s] << SlotShift;
+            var seen = _seen[s];
+            if (space.ContainsAll(first, first | ((1u << SlotShift) - 1)))
+            {
+                foreach (var word in seen)
+                {
+                    count += BitOperations.PopCount(word);
+                }
+
+                continue;
+            }
+
+            for (var w = 0; w < WordsPerSlot; w++)
+            {
+                for (var bits = seen[w]; bits != 0; bits &= bits - 1)
+                {
+                    count += space.Contains(AddressOf(s, w, bits)) ? 1 : 0;
+                }
+            }
+        }
+
+        return count;
     }
 
     /// <inheritdoc />
@@ -430,20 +457,33 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         }
     }
 
-    // All observers that received anything, ascending.
-    internal IEnumerable<uint> Addresses()
+    // The network address of every /24 (TelescopeSpace.InferredPrefixLength) in which some observer
+    // received anything: a /24 is four words of its slot's bitmap, so the space is inferred per word
+    // group instead of per observer (7.3 million of them on a 112 × /16 telescope).
+    internal IEnumerable<uint> InferredNetworks()
     {
         Close();
-        foreach (var s in Enumerable.Range(0, _slots).OrderBy(s => _prefixes[s]))
+        const int wordsPerNetwork = 1 << (32 - TelescopeSpace.InferredPrefixLength - 6);
+        var networks = new List<uint>();
+        for (var s = 0; s < _slots; s++)
         {
-            for (var w = 0; w < WordsPerSlot; w++)
+            var seen = _seen[s];
+            for (var w = 0; w < WordsPerSlot; w += wordsPerNetwork)
             {
-                for (var bits = _seen[s][w]; bits != 0; bits &= bits - 1)
+                var any = 0UL;
+                for (var k = 0; k < wordsPerNetwork; k++)
                 {
-                    yield return AddressOf(s, w, bits);
+                    any |= seen[w + k];
+                }
+
+                if (any != 0)
+                {
+                    networks.Add((_prefixes[s] << SlotShift) | (uint)(w << 6));
                 }
             }
         }
+
+        return networks;
     }
 
     private int SlotFor(uint prefix)

@@ -81,6 +81,14 @@ public sealed class TelescopeSpace
         return at >= 0 && address <= _lasts[at];
     }
 
+    /// <summary>True when every address from <paramref name="first"/> to <paramref name="last"/> is in the space.</summary>
+    public bool ContainsAll(uint first, uint last)
+    {
+        var at = Array.BinarySearch(_firsts, first);
+        at = at >= 0 ? at : ~at - 1;
+        return at >= 0 && first <= _lasts[at] && last <= _lasts[at];
+    }
+
     /// <summary>Every address of the space, ascending.</summary>
     public IEnumerable<uint> Addresses()
     {

@@ -99,6 +99,9 @@ public sealed class TelescopeAccumulatorTests
                 Assert.Equal(expectedDaily, Daily(acc.DailyObservers(space)));
                 Assert.Equal(naive.Count, acc.ObserversSeen);
                 Assert.Equal(naive.Keys.Count(space.Contains), acc.ObserversIn(space));
+                var ragged = TelescopeSpace.Parse(["44.10.0.0/17", "44.10.200.0/22", "44.11.3.128/25"]); // slots cut at their edges
+                Assert.Equal(naive.Keys.Count(ragged.Contains), acc.ObserversIn(ragged));
+                Assert.Equal(TelescopeSpace.Infer(naive.Keys).Blocks, acc.InferSpace().Blocks);
                 Assert.Equal(perMinute.OrderBy(x => x.Key), acc.MinutePackets.OrderBy(x => x.Key));
                 Assert.Equal(packets.Count, acc.Packets);
 

@@ -1,3 +1,4 @@
+using CsCheck;
 using ScanScope.Telescope;
 
 namespace ScanScope.Tests.Telescope;
@@ -33,6 +34,25 @@ public sealed class TelescopeSpaceTests
         Assert.False(space.Contains(TelescopeBlock.Parse("192.0.1.255").Network));
         Assert.False(space.Contains(TelescopeBlock.Parse("9.255.255.255").Network));
         Assert.Equal(space.Size, space.Addresses().LongCount());
+    }
+
+    [Fact]
+    public void ContainsAll_AgreesWithCheckingEachAddress()
+    {
+        var space = TelescopeSpace.Parse(["10.0.0.0/24", "10.0.1.0/25", "10.0.2.0/24", "10.0.4.0/22"]);
+        var gen = from first in Gen.UInt[0x0A000000u - 16, 0x0A000900u]
+                  from length in Gen.UInt[0, 1100]
+                  select (first, last: first + length);
+        gen.Sample(t =>
+        {
+            var expected = true;
+            for (var a = (long)t.first; a <= t.last; a++)
+            {
+                expected &= space.Contains((uint)a);
+            }
+
+            Assert.Equal(expected, space.ContainsAll(t.first, t.last));
+        });
     }
 
     [Fact]
