@@ -104,6 +104,7 @@ internal static class PartitionedFold
                 break;
             }
 
+            batch.Position = reader is PcapReader at ? at.Position : -1;
             fold(batch);
             if ((++batches & 0xFF) == 0)
             {
@@ -205,7 +206,7 @@ internal static class PartitionedFold
             // A record that makes a packet takes at least 56 bytes of the file (16 of header, 20 of IP,
             // 20 of TCP): a small slice holds back no more than it can have.
             var bytes = slices[i].Sum(s => Math.Min(s.Limit, lengths[s.Input]) - s.From);
-            workers[i] = new Partition(-1, count, options, (int)Math.Clamp((bytes / 56) + 1, 1, PendingPackets));
+            workers[i] = new Partition(-1, count, options, (int)Math.Clamp((bytes / 56) + 1, 1, PendingPackets)) { SliceBytes = bytes };
         }
 
         var read = slices.Select(s => new CaptureCounters[s.Count]).ToArray();
@@ -222,11 +223,24 @@ internal static class PartitionedFold
                     () =>
                     {
                         var batch = new Batch();
+                        long done = 0;
                         for (var k = 0; k < slice.Count; k++)
                         {
                             var (file, from, limit) = slice[k];
                             var path = inputs[file].SlicePath!;
-                            var (c, position) = Read(() => CaptureReader.OpenSlice(path, from, limit, CaptureReadOptions.Default), limit == long.MaxValue, () => batch, b => part.Fold(b.Packets.AsSpan(0, b.Count)), _ => { }, progress, stop.Token);
+                            var (c, position) = Read(
+                                () => CaptureReader.OpenSlice(path, from, limit, CaptureReadOptions.Default),
+                                limit == long.MaxValue,
+                                () => batch,
+                                b =>
+                                {
+                                    part.BytesRead = done + (b.Position - from);
+                                    part.Fold(b.Packets.AsSpan(0, b.Count));
+                                },
+                                _ => { },
+                                progress,
+                                stop.Token);
+                            done += Math.Min(limit, lengths[file]) - from;
                             c.Files = from == 0 ? 1 : 0;
                             counters[k] = c;
                             if (limit != long.MaxValue && position != limit)
@@ -517,6 +531,9 @@ internal static class PartitionedFold
         public readonly PacketRecord[] Packets = new PacketRecord[BatchSize];
         public int Count;
         public int Pending;
+
+        /// <summary>Where a pcap reader stood after the batch (−1 for other readers).</summary>
+        public long Position = -1;
     }
 
     /// <summary>
@@ -549,6 +566,12 @@ internal static class PartitionedFold
         // Packets this partition may keep in its probe log (its share of the memory given).
         private readonly long _logRoom = options.ProbeLogBytes / Unsafe.SizeOf<SourcePacket>() / count;
         private long _logged;
+
+        /// <summary>Bytes of the inputs this worker reads (a slice's), when known; 0 otherwise.</summary>
+        public long SliceBytes { get; init; }
+
+        /// <summary>Bytes of them read so far (set by the reading loop before each batch).</summary>
+        public long BytesRead { get; set; }
 
         /// <summary>
         /// Folds a batch: a partition's worker (index 0 or more) folds the packets of its sources and
@@ -670,8 +693,17 @@ internal static class PartitionedFold
             {
                 // Kept for the second pass while they fit (the buffer itself goes to the log, a fresh
                 // one takes its place); past that, the inputs are read again instead.
+                // Inputs whose packets cannot fit give the log up early — not after filling the room (an
+                // eighth of the machine's memory by default) with packets that are then thrown away: the
+                // packets so far, scaled to the whole slice, may exceed the room four times once 0.2% of
+                // it is read (a telescope month of 10^10 packets is 80 times a 24 GB machine's room), or
+                // by a quarter once 5% is (a capture twice the room). Traffic that bursts early can give
+                // up a log that would have fitted: the second pass then reads the inputs again.
                 _logged += n;
-                if (_logged <= _logRoom)
+                var share = SliceBytes > 0 ? BytesRead / (double)SliceBytes : 0;
+                var projected = share > 0 ? _logged / share : 0;
+                var hopeless = (share >= 0.002 && projected > 4.0 * _logRoom) || (share >= 0.05 && projected > 1.25 * _logRoom);
+                if (_logged <= _logRoom && !hopeless)
                 {
                     log.Add((_pending!, n));
                     _pending = new HugePageBuffer<SourcePacket>(capacity);
