@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace ScanScope.Confirmation;
 
 /// <summary>Two clusters that look like one group seen apart (thesis section 6.4.1).</summary>
@@ -29,14 +31,11 @@ public static class SplitClusterDetector
         ArgumentNullException.ThrowIfNull(context);
         var result = new List<MergeSuggestion>();
         var withScans = clusters.Where(c => c.GroupScans.Count > 0 && c.Category != ScanCategory.Noise).ToArray();
-        for (var i = 0; i < withScans.Length; i++)
+        foreach (var (i, j) in Candidates(withScans, (long)(context.BinSeconds * 1e9)))
         {
-            for (var j = i + 1; j < withScans.Length; j++)
+            if (Compare(withScans[i], withScans[j], context) is { } suggestion)
             {
-                if (Compare(withScans[i], withScans[j], context) is { } suggestion)
-                {
-                    result.Add(suggestion);
-                }
+                result.Add(suggestion);
             }
         }
 
@@ -44,7 +43,58 @@ public static class SplitClusterDetector
         return result;
     }
 
-    private static MergeSuggestion? Compare(ClusterConfirmation a, ClusterConfirmation b, ConfirmationContext context)
+    /// <summary>
+    /// The pairs (i &lt; j, ascending) of clusters with a group scan each on one port whose starts
+    /// are close enough to match: the only pairs <see cref="Compare"/> can suggest. Every cluster
+    /// against every other was 2·10^8 comparisons for 20,000 clusters (a month with 10^6 sources).
+    /// </summary>
+    internal static List<(int I, int J)> Candidates(IReadOnlyList<ClusterConfirmation> clusters, long binNs)
+    {
+        var byPort = new Dictionary<ushort, List<(long Start, long Duration, int Cluster)>>();
+        for (var c = 0; c < clusters.Count; c++)
+        {
+            foreach (var scan in clusters[c].GroupScans)
+            {
+                ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(byPort, scan.Port, out _);
+                (list ??= []).Add((scan.StartNs, scan.EndNs - scan.StartNs, c));
+            }
+        }
+
+        // Two scans match when their starts are at most max(bin, the longer duration / 10) apart;
+        // with the port's longest duration in place of the partner's, the window can only be wider.
+        var pairs = new List<long>();
+        foreach (var scans in byPort.Values)
+        {
+            scans.Sort((x, y) => x.Start.CompareTo(y.Start));
+            var longest = scans.Max(x => x.Duration);
+            for (var p = 0; p < scans.Count; p++)
+            {
+                var window = Math.Max(binNs, Math.Max(scans[p].Duration, longest) / 10);
+                for (var q = p + 1; q < scans.Count && scans[q].Start - scans[p].Start <= window; q++)
+                {
+                    var (a, b) = (scans[p].Cluster, scans[q].Cluster);
+                    if (a != b)
+                    {
+                        pairs.Add(((long)Math.Min(a, b) << 32) | (uint)Math.Max(a, b));
+                    }
+                }
+            }
+        }
+
+        pairs.Sort();
+        var result = new List<(int, int)>();
+        for (var k = 0; k < pairs.Count; k++)
+        {
+            if (k == 0 || pairs[k] != pairs[k - 1])
+            {
+                result.Add(((int)(pairs[k] >> 32), (int)(uint)pairs[k]));
+            }
+        }
+
+        return result;
+    }
+
+    internal static MergeSuggestion? Compare(ClusterConfirmation a, ClusterConfirmation b, ConfirmationContext context)
     {
         var options = context.Options;
         var observers = (double)context.ActiveObservers;

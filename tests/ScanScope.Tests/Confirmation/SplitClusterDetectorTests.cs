@@ -40,6 +40,57 @@ public sealed class SplitClusterDetectorTests
     }
 
     [Fact]
+    public void OnlyClustersWithCloseScansOnAPort_AreCompared_AndTheSuggestionsAreThoseOfEveryPair()
+    {
+        // Eight groups at random days, each split into one to three clusters, one or two ports each.
+        var s = new SyntheticScans(7, telescopeBits: 12);
+        var clusters = new List<(int Id, uint[] Hosts)>();
+        ushort[] ports = [22, 23, 80, 443];
+        for (var g = 0; g < 8; g++)
+        {
+            var group = s.Hosts(12);
+            var start = (s.Rng.Next(0, 12) * Day) + (s.Rng.Next(0, 3) * Hour);
+            var duration = (1 + s.Rng.Next(6)) * Hour;
+            var mine = ports.OrderBy(_ => s.Rng.Next()).Take(1 + s.Rng.Next(2)).ToArray();
+            for (var k = 0; k < mine.Length; k++)
+            {
+                s.Scan(group, mine[k], start + (k * 2 * Day), duration);
+            }
+
+            var parts = 1 + s.Rng.Next(3);
+            for (var p = 0; p < parts; p++)
+            {
+                clusters.Add((clusters.Count, group.Where((_, i) => i % parts == p).ToArray()));
+            }
+        }
+
+        var events = s.Build();
+        var context = s.Context();
+        var confirmed = clusters.Select(c => ClusterConfirmer.Confirm(Cluster(c.Id, events, c.Hosts), context)).ToArray();
+
+        // Every pair compared, as the detector did before it looked pairs up by port and start.
+        var withScans = confirmed.Where(c => c.GroupScans.Count > 0 && c.Category != ScanCategory.Noise).ToArray();
+        var everyPair = new List<MergeSuggestion>();
+        for (var i = 0; i < withScans.Length; i++)
+        {
+            for (var j = i + 1; j < withScans.Length; j++)
+            {
+                if (SplitClusterDetector.Compare(withScans[i], withScans[j], context) is { } m)
+                {
+                    everyPair.Add(m);
+                }
+            }
+        }
+
+        everyPair.Sort((a, b) => b.Score.CompareTo(a.Score));
+        var suggested = SplitClusterDetector.Suggest(confirmed, context);
+
+        Assert.NotEmpty(suggested);
+        Assert.Equal(everyPair, suggested);
+        Assert.InRange(SplitClusterDetector.Candidates(withScans, (long)(context.BinSeconds * 1e9)).Count, suggested.Count, (withScans.Length * (withScans.Length - 1) / 2) - 1);
+    }
+
+    [Fact]
     public void TwoGroupsScanningTheSamePortTogether_AreNotSuggested()
     {
         var s = new SyntheticScans(2);
