@@ -46,7 +46,7 @@ public static class SplitClusterDetector
     /// <summary>
     /// The pairs (i &lt; j, ascending) of clusters with a group scan each on one port whose starts
     /// are close enough to match: the only pairs <see cref="Compare"/> can suggest. Every cluster
-    /// against every other was 2.4·10^8 comparisons for the 21,923 non-noise clusters of 10^6 sources.
+    /// against every other was up to 2.4·10^8 comparisons for the 21,923 non-noise clusters of 10^6 sources.
     /// </summary>
     internal static List<(int I, int J)> Candidates(IReadOnlyList<ClusterConfirmation> clusters, long binNs)
     {
