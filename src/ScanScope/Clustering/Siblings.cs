@@ -162,55 +162,140 @@ public static class Siblings
     }
 
     /// <summary>Each source's siblings, itself included, ascending.</summary>
+    /// <remarks>
+    /// Candidates come from radius queries in k-d trees over the four tolerance axes and the first
+    /// packet. One tree with the first packet scaled by the largest start tolerance (a day, for slow
+    /// sources) made every query a day wide, and most candidates then failed the start test. So the
+    /// sources are split into classes of start tolerance (each at most twice the one below), each class
+    /// gets a tree with the first packet scaled by its bound, and a source queries its own class and the
+    /// classes above: a pair is within the larger of its two tolerances, which is at most the bound of
+    /// the upper class, so the query in that class's tree (radius √2: 1 on the four axes, 1 on start)
+    /// finds it. The member of the lower class finds the pair and records it on both sides; a pair in
+    /// one class is found from both.
+    /// </remarks>
     public static int[][] Neighbours(IReadOnlyList<SiblingSource> sources, SiblingOptions options)
     {
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(options);
         var n = sources.Count;
         var tolerance = new double[n];
-        var startCap = 0.0;
         var origin = double.MaxValue;
+        var smallest = double.MaxValue;
         for (var i = 0; i < n; i++)
         {
             tolerance[i] = StartTolerance(sources[i], options);
-            startCap = Math.Max(startCap, tolerance[i]);
             origin = Math.Min(origin, sources[i].FirstSeen);
+            smallest = tolerance[i] > 0 ? Math.Min(smallest, tolerance[i]) : smallest;
         }
 
-        // The index holds the four tolerance axes and the first packet over the largest start tolerance, so
-        // a radius of √2 finds every pair within 1 on the four axes and within that tolerance in start;
-        // the exact tests follow.
+        // Class c holds the tolerances up to Bound(c) = smallest × 2^c (class 0 also those of 0; with
+        // no tolerance above 0 there is one class, and the start axis is 0 for all).
+        double Bound(int c) => smallest == double.MaxValue ? 0 : smallest * Math.Pow(2, c);
+        var classOf = new int[n];
+        var classes = 1;
+        for (var i = 0; i < n; i++)
+        {
+            var c = 0;
+            while (tolerance[i] > Bound(c))
+            {
+                c++;
+            }
+
+            classOf[i] = c;
+            classes = Math.Max(classes, c + 1);
+        }
+
         const int dims = Dimensions + 1;
         var data = new double[n * dims];
         for (var i = 0; i < n; i++)
         {
-            var row = data.AsSpan(i * dims, dims);
-            Coordinates(sources[i], options, row);
-            row[Dimensions] = startCap > 0 ? (sources[i].FirstSeen - origin) / startCap : 0;
+            Coordinates(sources[i], options, data.AsSpan(i * dims, Dimensions));
         }
 
-        var points = new FeatureMatrix(data, n, dims);
-        var tree = new KdTree(points);
-        var result = new int[n][];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
-        Parallel.For(0, n, parallel, () => new List<int>(), (i, _, found) =>
+        // Per class: its members (ascending) and a tree of their points, the first packet scaled by the class's bound.
+        var members = new List<int>[classes];
+        for (var c = 0; c < classes; c++)
         {
-            found.Clear();
-            var p = points.Row(i);
-            tree.Within(p, Math.Sqrt(2), found);
-            var kept = new List<int>(found.Count);
-            foreach (var j in found)
+            members[c] = [];
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            members[classOf[i]].Add(i);
+        }
+
+        var trees = new KdTree?[classes];
+        var scaled = new FeatureMatrix?[classes];
+        for (var c = 0; c < classes; c++)
+        {
+            if (members[c].Count == 0)
             {
-                if (j == i || IsSibling(sources, data, tolerance, i, j, options.PortJaccard))
+                continue;
+            }
+
+            var bound = Bound(c);
+            var points = new double[members[c].Count * dims];
+            for (var k = 0; k < members[c].Count; k++)
+            {
+                var i = members[c][k];
+                data.AsSpan(i * dims, Dimensions).CopyTo(points.AsSpan(k * dims, Dimensions));
+                points[(k * dims) + Dimensions] = bound > 0 ? (sources[i].FirstSeen - origin) / bound : 0;
+            }
+
+            scaled[c] = new FeatureMatrix(points, members[c].Count, dims);
+            trees[c] = new KdTree(scaled[c]!);
+        }
+
+        var own = new List<int>[n];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
+        var found = new System.Collections.Concurrent.ConcurrentBag<List<(int, int)>>();
+        Parallel.For(0, n, parallel, () => (Hits: new List<int>(), Across: new List<(int, int)>()), (i, _, local) =>
+        {
+            var kept = new List<int> { i };
+            Span<double> query = stackalloc double[dims];
+            data.AsSpan(i * dims, Dimensions).CopyTo(query);
+            for (var c = classOf[i]; c < classes; c++)
+            {
+                if (trees[c] is not { } tree)
                 {
-                    kept.Add(j);
+                    continue;
+                }
+
+                var bound = Bound(c);
+                query[Dimensions] = bound > 0 ? (sources[i].FirstSeen - origin) / bound : 0;
+                local.Hits.Clear();
+                tree.Within(query, Math.Sqrt(2), local.Hits);
+                foreach (var k in local.Hits)
+                {
+                    var j = members[c][k];
+                    if (j != i && IsSibling(sources, data, tolerance, i, j, options.PortJaccard))
+                    {
+                        kept.Add(j);
+                        if (c > classOf[i])
+                        {
+                            local.Across.Add((j, i));
+                        }
+                    }
                 }
             }
 
-            kept.Sort();
-            result[i] = [.. kept];
-            return found;
-        }, _ => { });
+            own[i] = kept;
+            return local;
+        }, local => found.Add(local.Across));
+
+        // A pair across classes was found from its lower member only: give it to the upper one too.
+        foreach (var (to, from) in found.SelectMany(f => f))
+        {
+            own[to].Add(from);
+        }
+
+        var result = new int[n][];
+        for (var i = 0; i < n; i++)
+        {
+            own[i].Sort();
+            result[i] = [.. own[i]];
+        }
+
         return result;
     }
 

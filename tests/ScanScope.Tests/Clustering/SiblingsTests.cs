@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Globalization;
 using System.IO.Compression;
 using ScanScope.Clustering;
@@ -163,6 +164,67 @@ public sealed class SiblingsTests
         var reference = Dbscan.Fit(x, new DbscanOptions { Eps = eps, MinSamples = minSamples });
         Assert.Equal(reference.Labels, labels);
         Assert.Equal(reference.IsCore, core);
+    }
+
+    [Fact]
+    public void Neighbours_AreEveryPairTheRelationHolds_WhateverTheMixOfStartTolerances()
+    {
+        // Look-alike sources (few values per feature) with start tolerances from the launch skew alone
+        // (one packet) to the one-day cap (packets days apart), first packets over a few days, so that
+        // pairs fall within, across and outside the tolerance classes.
+        var gen = from n in Gen.Int[1, 400]
+                  from seed in Gen.Int
+                  from spreadDays in Gen.Int[0, 6]
+                  select (n, seed, spreadDays);
+        gen.Sample(
+            t =>
+            {
+                var random = new Random(t.seed);
+                ushort[][] lists = [[22], [23], [22, 23], [80, 443]];
+                double[] gaps = [0, 0, 10, 200, 3_000, 40_000, 200_000];
+                var sources = Enumerable.Range(0, t.n).Select(_ => new SiblingSource(
+                    FirstSeen: 1.7e9 + (random.NextDouble() * ((t.spreadDays * 86_400) + 1)),
+                    Activity: Bin * (1 + random.Next(3)),
+                    Period: Bin * (1 + random.Next(2)),
+                    Ports: 1 + random.Next(2),
+                    DestinationsPerPort: 20 + random.Next(4),
+                    Gap: gaps[random.Next(gaps.Length)],
+                    PortList: lists[random.Next(lists.Length)],
+                    Tools: random.Next(3))).ToList();
+                var options = new SiblingOptions { MaxDegreeOfParallelism = 2 };
+
+                var actual = Siblings.Neighbours(sources, options);
+
+                Span<double> a = stackalloc double[Siblings.Dimensions];
+                Span<double> b = stackalloc double[Siblings.Dimensions];
+                for (var i = 0; i < t.n; i++)
+                {
+                    var expected = new List<int>();
+                    for (var j = 0; j < t.n; j++)
+                    {
+                        Siblings.Coordinates(sources[i], options, a);
+                        Siblings.Coordinates(sources[j], options, b);
+                        var d2 = 0.0;
+                        for (var k = 0; k < Siblings.Dimensions; k++)
+                        {
+                            d2 += (a[k] - b[k]) * (a[k] - b[k]);
+                        }
+
+                        var sibling = d2 <= 1
+                            && Math.Abs(sources[i].FirstSeen - sources[j].FirstSeen) <= Math.Max(Siblings.StartTolerance(sources[i], options), Siblings.StartTolerance(sources[j], options))
+                            && Siblings.SameTool(sources[i].Tools, sources[j].Tools)
+                            && Siblings.PortJaccard(sources[i].PortList, sources[j].PortList) >= options.PortJaccard;
+                        if (i == j || sibling)
+                        {
+                            expected.Add(j);
+                        }
+                    }
+
+                    Assert.Equal(expected, actual[i]);
+                }
+            },
+            iter: 40,
+            seed: "0N0XIzNsQ0O8");
     }
 
     [Fact]
