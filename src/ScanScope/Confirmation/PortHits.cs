@@ -36,24 +36,8 @@ internal sealed class PortHits
     public uint Destination(int i) => _hits[i].D;
 
     /// <summary>The first hit at or after <paramref name="timeNs"/> (<see cref="Count"/> when none is).</summary>
-    public int FirstAtOrAfter(long timeNs)
-    {
-        int lo = 0, hi = Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (_hits[mid].T < timeNs)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
-    }
+    /// <remarks>No hit orders before (time, <see cref="int.MinValue"/>, 0) but those of earlier times.</remarks>
+    public int FirstAtOrAfter(long timeNs) => SortedSpan.LowerBound(Hits, new Hit(timeNs, int.MinValue, 0));
 
     /// <summary>
     /// Splits the sources' probes by port. A probe to a destination that the same host probed on
@@ -339,8 +323,16 @@ internal sealed class PortHits
     }
 
     /// <summary>One hit: time, host index, destination; ordered by time, then host, then destination.</summary>
-    internal readonly record struct Hit(long T, int H, uint D) : IComparable<Hit>
+    internal readonly record struct Hit(long T, int H, uint D) : IComparable<Hit>, IComparisonOperators<Hit, Hit, bool>
     {
         public int CompareTo(Hit other) => T != other.T ? T.CompareTo(other.T) : H != other.H ? H.CompareTo(other.H) : D.CompareTo(other.D);
+
+        public static bool operator <(Hit left, Hit right) => left.CompareTo(right) < 0;
+
+        public static bool operator >(Hit left, Hit right) => left.CompareTo(right) > 0;
+
+        public static bool operator <=(Hit left, Hit right) => left.CompareTo(right) <= 0;
+
+        public static bool operator >=(Hit left, Hit right) => left.CompareTo(right) >= 0;
     }
 }

@@ -100,6 +100,17 @@ public sealed class PortHitsTests
                 Assert.Equal(expected[i].Key, actual[i].Port);
                 Assert.Equal(expected[i].Item2, actual[i].Item2);
             }
+
+            // The first hit at or after a time, at every hit's time, one before it and past the end.
+            foreach (var p in PortHits.ByPort(sources, 60 * second, observers))
+            {
+                var times = Enumerable.Range(0, p.Count).Select(p.Time).ToArray();
+                foreach (var at in times.SelectMany(x => new[] { x - 1, x, x + 1 }).Append(long.MaxValue))
+                {
+                    var first = Array.FindIndex(times, x => x >= at);
+                    Assert.Equal(first < 0 ? p.Count : first, p.FirstAtOrAfter(at));
+                }
+            }
         });
     }
 }
