@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using ScanScope.Evaluation;
 using ScanScope.Features;
@@ -212,11 +213,10 @@ public static class Siblings
             classes = Math.Max(classes, c + 1);
         }
 
-        const int dims = Dimensions + 1;
-        var data = new double[n * dims];
+        var data = new double[n * Dimensions];
         for (var i = 0; i < n; i++)
         {
-            Coordinates(sources[i], options, data.AsSpan(i * dims, Dimensions));
+            Coordinates(sources[i], options, data.AsSpan(i * Dimensions, Dimensions));
         }
 
         // Per class: its members (ascending) and a tree of their points, the first packet scaled by the class's bound.
@@ -231,8 +231,8 @@ public static class Siblings
             members[classOf[i]].Add(i);
         }
 
+        const int dims = Dimensions + 1;
         var trees = new KdTree?[classes];
-        var scaled = new FeatureMatrix?[classes];
         for (var c = 0; c < classes; c++)
         {
             if (members[c].Count == 0)
@@ -245,23 +245,22 @@ public static class Siblings
             for (var k = 0; k < members[c].Count; k++)
             {
                 var i = members[c][k];
-                data.AsSpan(i * dims, Dimensions).CopyTo(points.AsSpan(k * dims, Dimensions));
+                data.AsSpan(i * Dimensions, Dimensions).CopyTo(points.AsSpan(k * dims, Dimensions));
                 points[(k * dims) + Dimensions] = bound > 0 ? (sources[i].FirstSeen - origin) / bound : 0;
             }
 
-            scaled[c] = new FeatureMatrix(points, members[c].Count, dims);
-            trees[c] = new KdTree(scaled[c]!);
+            trees[c] = new KdTree(new FeatureMatrix(points, members[c].Count, dims));
         }
 
         var own = new List<int>[n];
         var fields = new Fields(sources, data, tolerance);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
-        var found = new System.Collections.Concurrent.ConcurrentBag<List<(int, int)>>();
+        var found = new ConcurrentBag<List<(int, int)>>();
         Parallel.For(0, n, parallel, () => (Hits: new List<int>(), Across: new List<(int, int)>()), (i, _, local) =>
         {
             var kept = new List<int> { i };
             Span<double> query = stackalloc double[dims];
-            data.AsSpan(i * dims, Dimensions).CopyTo(query);
+            data.AsSpan(i * Dimensions, Dimensions).CopyTo(query);
             for (var c = classOf[i]; c < classes; c++)
             {
                 if (trees[c] is not { } tree)
@@ -313,19 +312,18 @@ public static class Siblings
     private sealed class Fields(IReadOnlyList<SiblingSource> sources, double[] data, double[] tolerance)
     {
         private readonly double[] _first = [.. sources.Select(s => s.FirstSeen)];
-
-        /// <summary>Each source's first packet, seconds.</summary>
-        public double FirstSeen(int i) => _first[i];
         private readonly int[] _tools = [.. sources.Select(s => s.Tools)];
         private readonly ushort[][] _ports = [.. sources.Select(s => s.PortList as ushort[] ?? [.. s.PortList])];
 
+        /// <summary>Each source's first packet, seconds.</summary>
+        public double FirstSeen(int i) => _first[i];
+
         public bool IsSibling(int i, int j, double minJaccard)
         {
-            const int dims = Dimensions + 1;
             var d2 = 0.0;
             for (var k = 0; k < Dimensions; k++)
             {
-                var d = data[(i * dims) + k] - data[(j * dims) + k];
+                var d = data[(i * Dimensions) + k] - data[(j * Dimensions) + k];
                 d2 += d * d;
             }
 
@@ -334,7 +332,6 @@ public static class Siblings
                 && SameTool(_tools[i], _tools[j])
                 && PortJaccard(_ports[i], _ports[j]) >= minJaccard;
         }
-
     }
 }
 
