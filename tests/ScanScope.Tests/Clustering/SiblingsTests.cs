@@ -191,40 +191,77 @@ public sealed class SiblingsTests
                     Gap: gaps[random.Next(gaps.Length)],
                     PortList: lists[random.Next(lists.Length)],
                     Tools: random.Next(3))).ToList();
-                var options = new SiblingOptions { MaxDegreeOfParallelism = 2 };
-
-                var actual = Siblings.Neighbours(sources, options);
-
-                Span<double> a = stackalloc double[Siblings.Dimensions];
-                Span<double> b = stackalloc double[Siblings.Dimensions];
-                for (var i = 0; i < t.n; i++)
-                {
-                    var expected = new List<int>();
-                    for (var j = 0; j < t.n; j++)
-                    {
-                        Siblings.Coordinates(sources[i], options, a);
-                        Siblings.Coordinates(sources[j], options, b);
-                        var d2 = 0.0;
-                        for (var k = 0; k < Siblings.Dimensions; k++)
-                        {
-                            d2 += (a[k] - b[k]) * (a[k] - b[k]);
-                        }
-
-                        var sibling = d2 <= 1
-                            && Math.Abs(sources[i].FirstSeen - sources[j].FirstSeen) <= Math.Max(Siblings.StartTolerance(sources[i], options), Siblings.StartTolerance(sources[j], options))
-                            && Siblings.SameTool(sources[i].Tools, sources[j].Tools)
-                            && Siblings.PortJaccard(sources[i].PortList, sources[j].PortList) >= options.PortJaccard;
-                        if (i == j || sibling)
-                        {
-                            expected.Add(j);
-                        }
-                    }
-
-                    Assert.Equal(expected, actual[i]);
-                }
+                AssertNeighboursAreEveryPair(sources, new SiblingOptions { MaxDegreeOfParallelism = 2 });
             },
             iter: 40,
             seed: "0N0XIzNsQ0O8");
+    }
+
+    [Fact]
+    public void Neighbours_AreEveryPairTheRelationHolds_WhateverThePortListsAndJaccardThreshold()
+    {
+        // Port lists of 0 to 9 ports drawn from a small pool with skewed popularity, so that lists overlap
+        // by every fraction and the rarest-first order differs from the numeric one; thresholds on both
+        // sides of the usual 0.5, including 0 (every pair passes) and 1 (equal lists only).
+        var gen = from n in Gen.Int[1, 300]
+                  from seed in Gen.Int
+                  from jaccard in Gen.OneOf(0.0, 0.2, 1.0 / 3, 0.5, 0.6, 2.0 / 3, 0.75, 1.0)
+                  select (n, seed, jaccard);
+        gen.Sample(
+            t =>
+            {
+                var random = new Random(t.seed);
+                ushort[] pool = [1, 22, 23, 80, 81, 443, 445, 3389, 8080, 65535];
+                var sources = Enumerable.Range(0, t.n).Select(_ =>
+                {
+                    var list = Enumerable.Range(0, random.Next(10)).Select(_ => pool[(int)(pool.Length * Math.Pow(random.NextDouble(), 2))]).Distinct().Order().ToArray();
+                    return new SiblingSource(
+                        FirstSeen: 1.7e9 + (random.NextDouble() * 3_600),
+                        Activity: Bin,
+                        Period: Bin,
+                        Ports: list.Length,
+                        DestinationsPerPort: 20 + random.Next(3),
+                        Gap: 0,
+                        PortList: list,
+                        Tools: 1);
+                }).ToList();
+                AssertNeighboursAreEveryPair(sources, new SiblingOptions { MaxDegreeOfParallelism = 2, PortJaccard = t.jaccard });
+            },
+            iter: 60,
+            seed: "0N0XIzNsQ0O8");
+    }
+
+    // Siblings.Neighbours against every pair tested with the relation's public pieces.
+    private static void AssertNeighboursAreEveryPair(List<SiblingSource> sources, SiblingOptions options)
+    {
+        var actual = Siblings.Neighbours(sources, options);
+        Span<double> a = stackalloc double[Siblings.Dimensions];
+        Span<double> b = stackalloc double[Siblings.Dimensions];
+        for (var i = 0; i < sources.Count; i++)
+        {
+            var expected = new List<int>();
+            for (var j = 0; j < sources.Count; j++)
+            {
+                Siblings.Coordinates(sources[i], options, a);
+                Siblings.Coordinates(sources[j], options, b);
+                var d2 = 0.0;
+                for (var k = 0; k < Siblings.Dimensions; k++)
+                {
+                    d2 += (a[k] - b[k]) * (a[k] - b[k]);
+                }
+
+                var sibling = d2 <= 1
+                    && Math.Abs(sources[i].FirstSeen - sources[j].FirstSeen) <= Math.Max(Siblings.StartTolerance(sources[i], options), Siblings.StartTolerance(sources[j], options))
+                    && Siblings.SameTool(sources[i].Tools, sources[j].Tools)
+                    && Siblings.PortJaccard(sources[i].PortList, sources[j].PortList) >= options.PortJaccard;
+                if (i == j || sibling)
+                {
+                    expected.Add(j);
+                }
+            }
+
+            Assert.Equal(expected, actual[i]);
+        }
     }
 
     [Fact]
