@@ -47,10 +47,11 @@ internal sealed record PipelineSettings
 internal static class AnalyzePipeline
 {
     /// <summary>
-    /// Runs the stages after the features. <paramref name="collectEvents"/> gets the cluster of every
-    /// clustered source and returns their probes (<see cref="CollectEvents"/> for captures).
+    /// Runs the stages after the features. <paramref name="collectEvents"/> gets the rounds of the
+    /// second pass (each the cluster of every clustered source it holds) and the number of one, and
+    /// returns that round's probes (<see cref="CollectEvents"/> or a <see cref="ProbeSpill"/> for captures).
     /// </summary>
-    public static void Run(AnalysisResult features, Func<Dictionary<uint, int>, Dictionary<uint, SourceEvents>> collectEvents, string dir, PipelineSettings settings, TextWriter log)
+    public static void Run(AnalysisResult features, Func<IReadOnlyList<Dictionary<uint, int>>, int, Dictionary<uint, SourceEvents>> collectEvents, string dir, PipelineSettings settings, TextWriter log)
     {
         var timings = new List<(string Stage, double Seconds)>();
         var sw = Stopwatch.StartNew();
@@ -86,7 +87,8 @@ internal static class AnalyzePipeline
         var rounds = SecondPassRounds(clusterOf, features.Features, settings.ProbeMemoryBytes);
         if (rounds.Count > 1)
         {
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scanscope: the clustered sources' probes do not fit {Progress.Bytes(settings.ProbeMemoryBytes)} (--probe-memory): the second pass reads the inputs {rounds.Count} times, for some clusters each time"));
+            var how = settings.ProbesFrom == "inputs" ? "the inputs are read once, each round's probes spilled to a file in the output folder (18 bytes each)" : $"each round takes its probes from {settings.ProbesFrom}";
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scanscope: the clustered sources' probes do not fit {Progress.Bytes(settings.ProbeMemoryBytes)} (--probe-memory): they are confirmed in {rounds.Count} rounds of whole clusters; {how}"));
         }
 
         // 3. Confirmation and enrichment, round by round; the activity figures are made while a round's probes are in memory.
@@ -95,10 +97,11 @@ internal static class AnalyzePipeline
         var confirmed = new List<ClusterConfirmation>();
         var activity = new Dictionary<int, ActivityFigure?>();
         double secondPass = 0, confirming = 0, figures = 0;
-        foreach (var round in rounds)
+        for (var r = 0; r < rounds.Count; r++)
         {
+            var round = rounds[r];
             sw.Restart();
-            var events = collectEvents(round);
+            var events = collectEvents(rounds, r);
             secondPass += sw.Elapsed.TotalSeconds;
             sw.Restart();
             var clusters = round.GroupBy(kv => kv.Value)
@@ -206,7 +209,7 @@ internal static class AnalyzePipeline
     }
 
     /// <summary>
-    /// The second pass over captures, when the fold's probe log did not fit: the probes of the
+    /// The second pass over captures in one round, when the fold's probe log did not fit: the probes of the
     /// clustered sources that passed the feature filter in the window, each source's arrays made as
     /// long as its packet count in the features.
     /// </summary>

@@ -37,7 +37,7 @@ internal static class AnalyzeCommand
         var geoCountry = new Option<string?>("--geoip-country") { Description = "MaxMind-format country database." };
         var geoDir = new Option<string?>("--geo-dir") { Description = "Folder written by 'scanscope geo fetch' (default: its default folder)." };
         var noReport = new Option<bool>("--no-report") { Description = "Skip report.html and the figures." };
-        var probeMemory = new Option<string?>("--probe-memory") { Description = "Memory for the clustered sources' probes that the second pass holds at once, e.g. 512M or 8G (default: a quarter of the machine's memory); when every packet used fits half of it, the fold keeps them and the inputs are not read again; when the probes need more, the inputs are read again for the remaining clusters." };
+        var probeMemory = new Option<string?>("--probe-memory") { Description = "Memory for the clustered sources' probes that the second pass holds at once, e.g. 512M or 8G (default: a quarter of the machine's memory); when every packet used fits half of it, the fold keeps them and the inputs are not read again; when the probes need more, the clusters are confirmed in rounds from one more read of the inputs, each round's probes spilled to OUT/.second-pass (18 bytes a probe, removed at the end)." };
         var clickhouse = new ClickHouseCliOptions("Compute the telescope model and the features in ClickHouse over the packets 'scanscope ingest --clickhouse' stored, at this HTTP URL");
         var resultPrefix = new Option<string>("--result-prefix") { Description = "With --clickhouse: write every result table back as PREFIX + name (e.g. scanscope_clusters).", DefaultValueFactory = _ => "scanscope_" };
         var command = new Command("analyze", "The whole pipeline: telescope model, per-source features, clustering, confirmation of every cluster, report, DuckDB and Parquet.")
@@ -158,18 +158,32 @@ internal static class AnalyzeCommand
             {
                 using (log)
                 {
-                    AnalyzePipeline.Run(result, clusterOf => log.Collect(clusterOf, result.Features, result.Telescope.Space), dir, settings with { ProbesFrom = "memory" }, Console.Error);
+                    AnalyzePipeline.Run(result, (rounds, r) => log.Collect(rounds[r], result.Features, result.Telescope.Space), dir, settings with { ProbesFrom = "memory" }, Console.Error);
                 }
             }
             else
             {
-                AnalyzePipeline.Run(result, clusterOf => AnalyzePipeline.CollectEvents(sources, predicate, result, clusterOf), dir, settings, Console.Error);
+                // One round: read the inputs for it; several: read them once, spilling each round's probes.
+                ProbeSpill? spill = null;
+                try
+                {
+                    AnalyzePipeline.Run(
+                        result,
+                        (all, r) => all.Count == 1 ? AnalyzePipeline.CollectEvents(sources, predicate, result, all[0]) : (spill ??= new ProbeSpill(Path.Combine(dir, ".second-pass"), all)).Collect(r, sources, predicate, result),
+                        dir,
+                        settings,
+                        Console.Error);
+                }
+                finally
+                {
+                    spill?.Dispose();
+                }
             }
         }
         else
         {
             settings = settings with { ExportTable = (name, columns, rows) => ClickHouseResults.WriteTable(client, prefix + name, columns, rows) };
-            AnalyzePipeline.Run(result, clusterOf => ClickHouseAnalysis.Events(client, result, predicate.Filter, clusterOf.Keys), dir, settings with { ProbesFrom = "clickhouse" }, Console.Error);
+            AnalyzePipeline.Run(result, (rounds, r) => ClickHouseAnalysis.Events(client, result, predicate.Filter, rounds[r].Keys), dir, settings with { ProbesFrom = "clickhouse" }, Console.Error);
             Console.Error.WriteLine($"scanscope: wrote the result tables to {ClickHouseAnalysis.Describe(client)}'s database as {prefix}*");
         }
 

@@ -108,14 +108,16 @@ public sealed class AnalyzePipelineTests : IDisposable
         Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", capture, "--out", whole]));
         Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", capture, "--out", rounds, "--probe-memory", "256K"]));
 
-        // Then the probes came from the fold's log when it fitted, and from several rounds of reading
-        // the capture again when it did not, and every result and the report are the same
+        // Then the probes came from the fold's log when it fitted, and from the capture in several
+        // rounds when it did not (read once, spilled to a folder that is gone afterwards), and every
+        // result and the report are the same
         JsonElement Summary(string dir) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json"))).RootElement;
         int Rounds(string dir) => Summary(dir).GetProperty("second_pass_rounds").GetInt32();
         Assert.Equal(1, Rounds(whole));
         Assert.Equal("memory", Summary(whole).GetProperty("second_pass_probes_from").GetString());
         Assert.True(Rounds(rounds) > 2, $"{Rounds(rounds)} rounds");
         Assert.Equal("inputs", Summary(rounds).GetProperty("second_pass_probes_from").GetString());
+        Assert.False(Directory.Exists(Path.Combine(rounds, ".second-pass")));
         AssertSameFiles(whole, rounds, "clusters.csv", "cluster_summary.csv", "scans.csv", "early_hosts.csv", "merge_suggestions.csv", "report.html");
     }
 

@@ -1,0 +1,184 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ScanScope.Confirmation;
+using ScanScope.Packets;
+
+namespace ScanScope.Pipeline;
+
+/// <summary>
+/// The second pass in rounds with one read of the inputs: every probe of a clustered source is
+/// written to its round's file (18 bytes: source, time, destination, port), and each round then
+/// reads only its own file.
+/// </summary>
+/// <remarks>
+/// When the clustered sources' probes do not fit the probe memory, confirmation runs in rounds of
+/// whole clusters. Reading the inputs once per round cost a pass over the whole month per round
+/// (a /16 month: hundreds of GB, several rounds); the spill costs one pass and 18 bytes per probe of a
+/// clustered source on disk, written and read once. A probe goes to its file in reading order, so a
+/// round's probes, and every result, are those a pass over the inputs for that round would give.
+/// </remarks>
+public sealed class ProbeSpill : IDisposable
+{
+    private static readonly int RecordBytes = Unsafe.SizeOf<Record>(); // 18: packed
+    private const int BufferRecords = 4096;
+    private readonly string _directory;
+    private readonly IReadOnlyList<IReadOnlyDictionary<uint, int>> _rounds;
+    private readonly bool[] _read;
+    private bool _spilled;
+
+    /// <summary>A spill for <paramref name="rounds"/> (each the clustered sources of one round), in <paramref name="directory"/> (created on use, removed on dispose).</summary>
+    public ProbeSpill(string directory, IReadOnlyList<IReadOnlyDictionary<uint, int>> rounds)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(rounds);
+        _directory = directory;
+        _rounds = rounds;
+        _read = new bool[rounds.Count];
+    }
+
+    /// <summary>Bytes written to the spill files.</summary>
+    public long Bytes { get; private set; }
+
+    /// <summary>
+    /// The probes of round <paramref name="round"/>'s sources that passed <paramref name="filter"/> in
+    /// the window and the telescope of <paramref name="features"/>, each source's arrays made as long
+    /// as its packet count in the features. The first call reads <paramref name="inputs"/> and spills
+    /// every round; each round is read once (its file is deleted after).
+    /// </summary>
+    public Dictionary<uint, SourceEvents> Collect(int round, IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentOutOfRangeException.ThrowIfNegative(round);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(round, _rounds.Count);
+        if (_read[round])
+        {
+            throw new InvalidOperationException($"round {round} of the spill was already read");
+        }
+
+        if (!_spilled)
+        {
+            Spill(inputs, filter, features);
+            _spilled = true;
+        }
+
+        var sources = _rounds[round];
+        var builder = new SourceEventsBuilder();
+        foreach (var row in features.Features)
+        {
+            if (sources.ContainsKey(row.Src))
+            {
+                builder.Reserve(row.Src, (int)Math.Min(row.Packets, Array.MaxLength));
+            }
+        }
+
+        var path = FileOf(round);
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+        {
+            var buffer = new Record[BufferRecords];
+            for (var left = file.Length / RecordBytes; left > 0;)
+            {
+                var n = (int)Math.Min(left, BufferRecords);
+                file.ReadExactly(MemoryMarshal.AsBytes(buffer.AsSpan(0, n)));
+                foreach (ref readonly var p in buffer.AsSpan(0, n))
+                {
+                    builder.AddReserved(p.Src, p.TimeNs, p.Dst, p.Port);
+                }
+
+                left -= n;
+            }
+        }
+
+        File.Delete(path);
+        _read[round] = true;
+        return builder.Build();
+    }
+
+    /// <summary>Removes the spill's folder and anything left in it.</summary>
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private string FileOf(int round) => Path.Combine(_directory, $"round-{round}.probes");
+
+    // One pass over the inputs, each probe of a round's source appended to that round's file.
+    private void Spill(IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features)
+    {
+        var roundOf = new Dictionary<uint, int>();
+        for (var r = 0; r < _rounds.Count; r++)
+        {
+            foreach (var src in _rounds[r].Keys)
+            {
+                roundOf[src] = r;
+            }
+        }
+
+        // A folder left by a run that was killed holds nothing of use.
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+
+        Directory.CreateDirectory(_directory);
+        var files = new FileStream[_rounds.Count];
+        var buffers = new Record[_rounds.Count][];
+        var filled = new int[_rounds.Count];
+        try
+        {
+            for (var r = 0; r < files.Length; r++)
+            {
+                files[r] = new FileStream(FileOf(r), FileMode.Create, FileAccess.Write, FileShare.None, 1);
+                buffers[r] = new Record[BufferRecords];
+            }
+
+            var space = features.Telescope.Space;
+            var batch = new PacketRecord[4096];
+            long records = 0;
+            foreach (var input in inputs)
+            {
+                using var reader = input.Open();
+                for (var n = reader.ReadBatch(batch); n > 0; n = reader.ReadBatch(batch))
+                {
+                    foreach (ref readonly var p in batch.AsSpan(0, n))
+                    {
+                        if (p.TimestampNs >= features.WindowStartNs && p.TimestampNs < features.WindowEndNs
+                            && roundOf.TryGetValue(p.Src, out var r) && filter.Accepts(p) && space.Contains(p.Dst))
+                        {
+                            buffers[r][filled[r]++] = new Record(p.Src, p.TimestampNs, p.Dst, p.DstPort);
+                            if (filled[r] == BufferRecords)
+                            {
+                                files[r].Write(MemoryMarshal.AsBytes(buffers[r].AsSpan()));
+                                filled[r] = 0;
+                            }
+
+                            records++;
+                        }
+                    }
+                }
+            }
+
+            for (var r = 0; r < files.Length; r++)
+            {
+                files[r].Write(MemoryMarshal.AsBytes(buffers[r].AsSpan(0, filled[r])));
+            }
+
+            Bytes = records * RecordBytes;
+        }
+        finally
+        {
+            foreach (var f in files)
+            {
+                f?.Dispose();
+            }
+        }
+    }
+
+    // One probe as it lies in a spill file (native byte order: the file lives as long as the run).
+    [StructLayout(LayoutKind.Sequential, Pack = 2)]
+    private readonly record struct Record(uint Src, long TimeNs, uint Dst, ushort Port);
+}

@@ -1,0 +1,97 @@
+using ScanScope.Capture;
+using ScanScope.Confirmation;
+using ScanScope.Pipeline;
+using ScanScope.Simulation;
+
+namespace ScanScope.Tests.Pipeline;
+
+/// <summary>
+/// The second pass in rounds reads the inputs once and spills each round's probes: every round must get
+/// exactly what a pass over the inputs for that round gives, and the inputs must be opened once.
+/// </summary>
+public sealed class ProbeSpillTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("scanscope-spill-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void EveryRound_GetsWhatAPassOverTheInputsGives_FromOneRead()
+    {
+        // Given a simulated month cut into two files, its features, and its sources split into three
+        // rounds (every third source with more than one packet; one source in no round)
+        var scenario = Path.Combine(_dir, "scenario");
+        ScenarioSimulator.Run(ScenarioProfiles.Get("small", seed: 5), scenario);
+        var capture = Path.Combine(scenario, "capture.pcap");
+        var parts = SplitInTwo(capture);
+        var opened = 0;
+        PacketSource[] inputs = [.. parts.Select(p => new PacketSource(p, () =>
+        {
+            Interlocked.Increment(ref opened);
+            return CaptureReader.Open(p);
+        }))];
+        var features = Analysis.Run(inputs, new AnalysisOptions { Threads = 1 }, TestContext.Current.CancellationToken);
+        var busy = features.Features.Where(f => f.Packets > 1).Select(f => f.Src).ToArray();
+        Assert.True(busy.Length > 30, $"{busy.Length} sources");
+        var rounds = Enumerable.Range(0, 3)
+            .Select(r => busy.Skip(1).Where((_, i) => i % 3 == r).ToDictionary(s => s, _ => r))
+            .ToList();
+        opened = 0;
+
+        // When the rounds are collected from a spill
+        var folder = Path.Combine(_dir, "spill");
+        var spilled = new List<Dictionary<uint, SourceEvents>>();
+        using (var spill = new ProbeSpill(folder, rounds))
+        {
+            for (var r = 0; r < rounds.Count; r++)
+            {
+                spilled.Add(spill.Collect(r, inputs, SynPredicate.Instance, features));
+            }
+
+            // Then the inputs were read once, and the probes took 18 bytes each on disk
+            Assert.Equal(inputs.Length, opened);
+            Assert.Equal(18L * spilled.Sum(d => d.Values.Sum(e => (long)e.Count)), spill.Bytes);
+            Assert.Throws<InvalidOperationException>(() => spill.Collect(0, inputs, SynPredicate.Instance, features));
+        }
+
+        // And each round holds exactly what a pass over the inputs for it collects, probe for probe
+        Assert.False(Directory.Exists(folder));
+        for (var r = 0; r < rounds.Count; r++)
+        {
+            var direct = ScanScope.Cli.AnalyzePipeline.CollectEvents(inputs, SynPredicate.Instance, features, rounds[r]);
+            Assert.NotEmpty(direct);
+            Assert.Equal(direct.Keys.Order(), spilled[r].Keys.Order());
+            foreach (var (src, e) in direct)
+            {
+                Assert.Equal(e.TimesNs, spilled[r][src].TimesNs);
+                Assert.Equal(e.Destinations, spilled[r][src].Destinations);
+                Assert.Equal(e.Ports, spilled[r][src].Ports);
+            }
+        }
+    }
+
+    // The capture's records in two files, the first half and the rest.
+    private string[] SplitInTwo(string capture)
+    {
+        var records = new List<ScanScope.Packets.PacketRecord>();
+        using (var reader = CaptureReader.Open(capture))
+        {
+            while (reader.TryRead(out var p))
+            {
+                records.Add(p);
+            }
+        }
+
+        var files = new[] { Path.Combine(_dir, "a.pcap"), Path.Combine(_dir, "b.pcap") };
+        for (var f = 0; f < 2; f++)
+        {
+            using var writer = PcapWriter.Create(files[f], LinkType.Ethernet, nanoseconds: true);
+            foreach (var p in f == 0 ? records.Take(records.Count / 2) : records.Skip(records.Count / 2))
+            {
+                writer.Write(p);
+            }
+        }
+
+        return files;
+    }
+}
