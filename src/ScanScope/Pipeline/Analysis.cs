@@ -229,6 +229,6 @@ internal sealed class AnalysisPartial(int portListLimit)
 
     public long Filtered { get; set; }
 
-    /// <summary>The partition's packets that made the features, one hold-back buffer per flush (grouped by source, each source in time order); null when not kept.</summary>
-    public List<(HugePageBuffer<SourcePacket> Buffer, int Count)>? ProbeLog { get; set; }
+    /// <summary>The partition's packets that made the features, one block per flush of the hold-back buffer (grouped by source, each source in time order); null when not kept.</summary>
+    public List<(HugePageBuffer<LoggedProbe> Buffer, int Count)>? ProbeLog { get; set; }
 }

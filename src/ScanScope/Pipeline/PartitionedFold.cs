@@ -42,9 +42,10 @@ internal static class PartitionedFold
         }
 
         var parts = new Partition[count];
+        var room = new LogRoom(options.ProbeLogBytes);
         for (var i = 0; i < count; i++)
         {
-            parts[i] = new Partition(i, count, options);
+            parts[i] = new Partition(i, count, options, room);
         }
 
         var counters = new CaptureCounters { Files = 0 };
@@ -201,12 +202,13 @@ internal static class PartitionedFold
         var slices = Slices(cuts, inputs.Count);
         var lengths = inputs.Select(i => new FileInfo(i.SlicePath!).Length).ToArray();
         var workers = new Partition[slices.Length];
+        var room = new LogRoom(options.ProbeLogBytes);
         for (var i = 0; i < workers.Length; i++)
         {
             // A record that makes a packet takes at least 56 bytes of the file (16 of header, 20 of IP,
             // 20 of TCP): a small slice holds back no more than it can have.
             var bytes = slices[i].Sum(s => Math.Min(s.Limit, lengths[s.Input]) - s.From);
-            workers[i] = new Partition(-1, count, options, (int)Math.Clamp((bytes / 56) + 1, 1, PendingPackets)) { SliceBytes = bytes };
+            workers[i] = new Partition(-1, count, options, room, (int)Math.Clamp((bytes / 56) + 1, 1, PendingPackets)) { SliceBytes = bytes };
         }
 
         var read = slices.Select(s => new CaptureCounters[s.Count]).ToArray();
@@ -541,7 +543,34 @@ internal static class PartitionedFold
     /// partition of that index (its sources and observers, from every packet); with −1, every packet of
     /// a slice of the inputs, kept in one partial state per partition (<see cref="States"/>).
     /// </summary>
-    private sealed class Partition(int index, int count, AnalysisOptions options, int capacity = PendingPackets) : IDisposable
+    /// <summary>
+    /// The probe log's room, shared by the workers of one fold: the log is kept only whole (every
+    /// worker's part), so one worker's slice or partition may take more than an equal share as long
+    /// as all of them fit; once one gives up, the others stop logging too.
+    /// </summary>
+    private sealed class LogRoom(long bytes)
+    {
+        private long _left = bytes / Unsafe.SizeOf<LoggedProbe>();
+        private volatile bool _givenUp;
+
+        public bool GivenUp => _givenUp;
+
+        /// <summary>Takes room for <paramref name="packets"/> more; false (and the log given up for all) when there is none.</summary>
+        public bool Take(long packets)
+        {
+            if (!_givenUp && Interlocked.Add(ref _left, -packets) >= 0)
+            {
+                return true;
+            }
+
+            GiveUp();
+            return false;
+        }
+
+        public void GiveUp() => _givenUp = true;
+    }
+
+    private sealed class Partition(int index, int count, AnalysisOptions options, LogRoom room, int capacity = PendingPackets) : IDisposable
     {
         private const long NsPerSecond = 1_000_000_000L;
         private readonly long _from = options.From is { } f ? f.ToUnixTimeMilliseconds() * 1_000_000L : 0L;
@@ -563,8 +592,9 @@ internal static class PartitionedFold
 
         public AnalysisPartial State => States[0];
 
-        // Packets this partition may keep in its probe log (its share of the memory given).
-        private readonly long _logRoom = options.ProbeLogBytes / Unsafe.SizeOf<SourcePacket>() / count;
+        // Packets this worker may expect to keep in the probe log (an equal share of the room), for
+        // projecting early whether its inputs can fit at all.
+        private readonly long _logShare = options.ProbeLogBytes / Unsafe.SizeOf<LoggedProbe>() / count;
         private long _logged;
 
         /// <summary>Bytes of the inputs this worker reads (a slice's), when known; 0 otherwise.</summary>
@@ -638,7 +668,6 @@ internal static class PartitionedFold
                 if (_count == held.Length)
                 {
                     Flush();
-                    held = _pending!.Span; // the flush may have handed the buffer to the probe log
                 }
             }
 
@@ -691,22 +720,37 @@ internal static class PartitionedFold
 
             if (State.ProbeLog is { } log)
             {
-                // Kept for the second pass while they fit (the buffer itself goes to the log, a fresh
-                // one takes its place); past that, the inputs are read again instead.
+                // Kept for the second pass while every worker's fit the room they share (copied, 18 of
+                // the 24 bytes: the 1.5·10^8 packets used of a 2·10^8-packet capture then fit the
+                // default room, which at 24 bytes, split evenly between the workers, they did not);
+                // past that, the inputs are read again instead.
                 // Inputs whose packets cannot fit give the log up early — not after filling the room (an
                 // eighth of the machine's memory by default) with packets that are then thrown away: the
-                // packets so far, scaled to the whole slice, may exceed the room four times once 0.2% of
-                // it is read (a telescope month of 10^10 packets is 80 times a 24 GB machine's room), or
-                // by a quarter once 5% is (a capture twice the room). Traffic that bursts early can give
-                // up a log that would have fitted: the second pass then reads the inputs again.
+                // packets so far, scaled to the whole slice, may exceed the worker's equal share of the
+                // room four times once 0.2% of it is read (a telescope month of 10^10 packets is 80
+                // times a 24 GB machine's room), or by a quarter once 5% is (a capture twice the room).
+                // Traffic that bursts early can give up a log that would have fitted: the second pass
+                // then reads the inputs again.
                 _logged += n;
                 var share = SliceBytes > 0 ? BytesRead / (double)SliceBytes : 0;
                 var projected = share > 0 ? _logged / share : 0;
-                var hopeless = (share >= 0.002 && projected > 4.0 * _logRoom) || (share >= 0.05 && projected > 1.25 * _logRoom);
-                if (_logged <= _logRoom && !hopeless)
+                var hopeless = (share >= 0.002 && projected > 4.0 * _logShare) || (share >= 0.05 && projected > 1.25 * _logShare);
+                if (hopeless)
                 {
-                    log.Add((_pending!, n));
-                    _pending = new HugePageBuffer<SourcePacket>(capacity);
+                    room.GiveUp();
+                }
+
+                if (room.Take(n))
+                {
+                    var kept = new HugePageBuffer<LoggedProbe>(n);
+                    var into = kept.Span;
+                    for (var k = 0; k < n; k++)
+                    {
+                        ref readonly var p = ref pending[k];
+                        into[k] = new LoggedProbe(p.Src, p.TimestampNs, p.Dst, p.Port);
+                    }
+
+                    log.Add((kept, n));
                 }
                 else
                 {

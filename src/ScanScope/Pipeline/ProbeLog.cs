@@ -1,25 +1,30 @@
+using System.Runtime.InteropServices;
 using ScanScope.Confirmation;
 using ScanScope.Features;
 using ScanScope.Telescope;
 
 namespace ScanScope.Pipeline;
 
+/// <summary>One packet as the probe log keeps it: what the second pass collects, 18 bytes.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 2)]
+internal readonly record struct LoggedProbe(uint Src, long TimestampNs, uint Dst, ushort Port);
+
 /// <summary>
-/// Every packet that made the features, kept by the fold's partitions (24 bytes each): the probes
-/// of the sources clustered afterwards, without a second read of the inputs.
+/// Every packet that made the features, kept by the fold's partitions (18 bytes each: source, time,
+/// destination, port): the probes of the sources clustered afterwards, without a second read of the inputs.
 /// </summary>
 /// <remarks>
-/// Each fold worker hands its hold-back buffer to the log at every flush, after grouping it by source,
-/// so a source's packets come in runs, in reading order (a partition reads the inputs in order; the
+/// Each fold worker copies its hold-back buffer into the log at every flush, after grouping it by
+/// source, so a source's packets come in runs, in reading order (a partition reads the inputs in order; the
 /// slices of a sliced fold are logged one after the other). The
 /// fold keeps the log only while it fits <see cref="AnalysisOptions.ProbeLogBytes"/>; a month too
 /// large for it is read again instead (the second pass in rounds).
 /// </remarks>
 public sealed class ProbeLog : IDisposable
 {
-    private readonly List<(HugePageBuffer<SourcePacket> Buffer, int Count)>[] _parts;
+    private readonly List<(HugePageBuffer<LoggedProbe> Buffer, int Count)>[] _parts;
 
-    internal ProbeLog(List<(HugePageBuffer<SourcePacket> Buffer, int Count)>[] parts) => _parts = parts;
+    internal ProbeLog(List<(HugePageBuffer<LoggedProbe> Buffer, int Count)>[] parts) => _parts = parts;
 
     /// <summary>Packets kept.</summary>
     public long Count => _parts.Sum(p => p.Sum(c => (long)c.Count));
