@@ -11,25 +11,41 @@ namespace ScanScope.Benchmarks;
 
 /// <summary>
 /// <c>analyze</c> up to the feature table against the capture reader alone, on the same uncompressed
-/// pcap in the page cache: the ratio is what the telescope model and the features cost.
+/// pcap in the page cache: the ratio is what the telescope model and the features cost. The capture:
+/// 2·10^6 synthetic packets of 333,333 sources, and any capture named by SCANSCOPE_BENCH_CAPTURE (for
+/// example the demo's month: <c>SCANSCOPE_BENCH_CAPTURE=/tmp/simd/capture.pcap dotnet
+/// bench/ScanScope.Benchmarks/bin/Release/net10.0/ScanScope.Benchmarks.dll --filter '*FeaturesBench*'</c>).
+/// With the CLI's garbage collector (server, not concurrent): the benchmark's child process does not
+/// take it from this project's settings.
 /// </summary>
 [ShortRunJob]
 [MemoryDiagnoser]
+[GcServer(true)]
+[GcConcurrent(false)]
 public class FeaturesBench
 {
+    private const string Synthetic = "synthetic-2M";
     private string _path = "";
 
-    /// <summary>Packets in the generated capture.</summary>
-    [Params(2_000_000)]
-    public int Packets { get; set; }
+    /// <summary>The synthetic capture, and the one SCANSCOPE_BENCH_CAPTURE names.</summary>
+    public static IEnumerable<string> Captures() =>
+        Environment.GetEnvironmentVariable("SCANSCOPE_BENCH_CAPTURE") is { Length: > 0 } path ? [Synthetic, path] : [Synthetic];
+
+    [ParamsSource(nameof(Captures))]
+    public string Capture { get; set; } = Synthetic;
 
     [GlobalSetup]
     public void Setup()
     {
-        _path = Path.Combine(Path.GetTempPath(), $"scanscope-features-bench-{Packets}.pcap");
-        if (!File.Exists(_path))
+        _path = Capture;
+        if (Capture == Synthetic)
         {
-            SyntheticTraffic.WritePcap(_path, sources: Packets / 6, maxPackets: Packets);
+            const int packets = 2_000_000;
+            _path = Path.Combine(Path.GetTempPath(), $"scanscope-features-bench-{packets}.pcap");
+            if (!File.Exists(_path))
+            {
+                SyntheticTraffic.WritePcap(_path, sources: packets / 6, maxPackets: packets);
+            }
         }
 
         ReaderOnly();
