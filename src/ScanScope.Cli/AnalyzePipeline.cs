@@ -215,15 +215,7 @@ internal static class AnalyzePipeline
     /// </summary>
     public static Dictionary<uint, SourceEvents> CollectEvents(IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features, Dictionary<uint, int> clusterOf)
     {
-        var builder = new SourceEventsBuilder();
-        foreach (var row in features.Features)
-        {
-            if (clusterOf.ContainsKey(row.Src))
-            {
-                builder.Reserve(row.Src, (int)Math.Min(row.Packets, Array.MaxLength));
-            }
-        }
-
+        var builder = SourceEventsBuilder.For(clusterOf, features.Features);
         if (clusterOf.Count == 0)
         {
             return builder.Build();

@@ -224,7 +224,7 @@ public static class Siblings
             Coordinates(sources[i], options, data.AsSpan(i * Dimensions, Dimensions));
         }
 
-        var fields = new Fields(sources, data, tolerance);
+        var fields = new Fields(sources, tolerance);
         var keys = PortKeys(fields.Ports, options.PortJaccard);
 
         // Per class: its entries (source, key; by source) and a tree of their points, the first packet
@@ -330,7 +330,8 @@ public static class Siblings
         return result;
     }
 
-    // Keys lie this far apart on their axis, more than the query radius √2: a query meets only its own key's entries.
+    // Keys lie this far apart on their axis (a query matches its key exactly): more spread than the
+    // tolerance axes usually have, so the trees split between keys first.
     private const double KeySpacing = 4;
 
     /// <summary>
@@ -387,10 +388,8 @@ public static class Siblings
     // The fields the exact test reads, copied out of the sources once: reading them through
     // IReadOnlyList<SiblingSource> copied the whole record per field behind an interface call, half of
     // a 2·10^5-source clustering.
-    private sealed class Fields(IReadOnlyList<SiblingSource> sources, double[] data, double[] tolerance)
+    private sealed class Fields(IReadOnlyList<SiblingSource> sources, double[] tolerance)
     {
-        public double[] Data => data;
-
         public double[] Tolerance => tolerance;
 
         /// <summary>Each source's first packet, seconds.</summary>

@@ -78,6 +78,23 @@ public sealed class SourceEventsBuilder
 {
     private readonly Dictionary<uint, Probes> _bySource = [];
 
+    /// <summary>A builder expecting the probes of <paramref name="sources"/>, each as many as its packets in <paramref name="features"/>.</summary>
+    public static SourceEventsBuilder For(IReadOnlyDictionary<uint, int> sources, IReadOnlyList<Features.FeatureRow> features)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(features);
+        var builder = new SourceEventsBuilder();
+        foreach (var row in features)
+        {
+            if (sources.ContainsKey(row.Src))
+            {
+                builder.Reserve(row.Src, (int)Math.Min(row.Packets, Array.MaxLength));
+            }
+        }
+
+        return builder;
+    }
+
     /// <summary>Expects <paramref name="count"/> probes of <paramref name="source"/> (more still fit; a source already known is left as it is).</summary>
     public void Reserve(uint source, int count)
     {

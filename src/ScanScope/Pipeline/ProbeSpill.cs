@@ -63,16 +63,7 @@ public sealed class ProbeSpill : IDisposable
             _spilled = true;
         }
 
-        var sources = _rounds[round];
-        var builder = new SourceEventsBuilder();
-        foreach (var row in features.Features)
-        {
-            if (sources.ContainsKey(row.Src))
-            {
-                builder.Reserve(row.Src, (int)Math.Min(row.Packets, Array.MaxLength));
-            }
-        }
-
+        var builder = SourceEventsBuilder.For(_rounds[round], features.Features);
         var path = FileOf(round);
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
         {
