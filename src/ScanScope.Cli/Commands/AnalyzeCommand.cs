@@ -163,13 +163,15 @@ internal static class AnalyzeCommand
             }
             else
             {
-                // One round: read the inputs for it; several: read them once, spilling each round's probes.
+                // One round of one input: read it for that round. Otherwise the inputs are read once, on
+                // up to --threads of them at once, each round's probes spilled per input.
                 ProbeSpill? spill = null;
                 try
                 {
                     AnalyzePipeline.Run(
                         result,
-                        (all, r) => all.Count == 1 ? AnalyzePipeline.CollectEvents(sources, predicate, result, all[0]) : (spill ??= new ProbeSpill(Path.Combine(dir, ".second-pass"), all)).Collect(r, sources, predicate, result),
+                        (all, r) => all.Count == 1 && sources.Count == 1 ? AnalyzePipeline.CollectEvents(sources, predicate, result, all[0])
+                            : (spill ??= new ProbeSpill(Path.Combine(dir, ".second-pass"), all) { Threads = options.Threads }).Collect(r, sources, predicate, result),
                         dir,
                         settings,
                         Console.Error);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using ScanScope.Confirmation;
 using ScanScope.Packets;
@@ -7,15 +8,17 @@ namespace ScanScope.Pipeline;
 
 /// <summary>
 /// The second pass in rounds with one read of the inputs: every probe of a clustered source is
-/// written to its round's file (18 bytes: source, time, destination, port), and each round then
-/// reads only its own file.
+/// written to its round's file of its input (18 bytes: source, time, destination, port), and each
+/// round then reads only its own files, input after input. The inputs are read in parallel.
 /// </summary>
 /// <remarks>
 /// When the clustered sources' probes do not fit the probe memory, confirmation runs in rounds of
 /// whole clusters. Reading the inputs once per round cost a pass over the whole month per round
 /// (a /16 month: hundreds of GB, several rounds); the spill costs one pass and 18 bytes per probe of a
-/// clustered source on disk, written and read once. A probe goes to its file in reading order, so a
-/// round's probes, and every result, are those a pass over the inputs for that round would give.
+/// clustered source on disk, written and read once. A probe goes to its file in reading order, and
+/// a round reads its inputs' files in input order, so a round's probes, and every result, are those a
+/// pass over the inputs for that round would give. One thread per input (a month of hourly files
+/// spreads over the cores; one large file is read by one).
 /// </remarks>
 public sealed class ProbeSpill : IDisposable
 {
@@ -25,6 +28,7 @@ public sealed class ProbeSpill : IDisposable
     private readonly IReadOnlyList<IReadOnlyDictionary<uint, int>> _rounds;
     private readonly bool[] _read;
     private bool _spilled;
+    private int _inputs;
 
     /// <summary>A spill for <paramref name="rounds"/> (each the clustered sources of one round), in <paramref name="directory"/> (created on use, removed on dispose).</summary>
     public ProbeSpill(string directory, IReadOnlyList<IReadOnlyDictionary<uint, int>> rounds)
@@ -35,6 +39,9 @@ public sealed class ProbeSpill : IDisposable
         _rounds = rounds;
         _read = new bool[rounds.Count];
     }
+
+    /// <summary>Inputs read at once by the spill (one thread each); 1 by default.</summary>
+    public int Threads { get; init; } = 1;
 
     /// <summary>Bytes written to the spill files.</summary>
     public long Bytes { get; private set; }
@@ -60,28 +67,38 @@ public sealed class ProbeSpill : IDisposable
         if (!_spilled)
         {
             Spill(inputs, filter, features);
+            _inputs = inputs.Count;
             _spilled = true;
         }
 
         var builder = SourceEventsBuilder.For(_rounds[round], features.Features);
-        var path = FileOf(round);
-        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+        var buffer = new Record[BufferRecords];
+        for (var input = 0; input < _inputs; input++)
         {
-            var buffer = new Record[BufferRecords];
-            for (var left = file.Length / RecordBytes; left > 0;)
+            var path = FileOf(round, input);
+            if (!File.Exists(path))
             {
-                var n = (int)Math.Min(left, BufferRecords);
-                file.ReadExactly(MemoryMarshal.AsBytes(buffer.AsSpan(0, n)));
-                foreach (ref readonly var p in buffer.AsSpan(0, n))
-                {
-                    builder.AddReserved(p.Src, p.TimeNs, p.Dst, p.Port);
-                }
-
-                left -= n;
+                continue;
             }
+
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            {
+                for (var left = file.Length / RecordBytes; left > 0;)
+                {
+                    var n = (int)Math.Min(left, BufferRecords);
+                    file.ReadExactly(MemoryMarshal.AsBytes(buffer.AsSpan(0, n)));
+                    foreach (ref readonly var p in buffer.AsSpan(0, n))
+                    {
+                        builder.AddReserved(p.Src, p.TimeNs, p.Dst, p.Port);
+                    }
+
+                    left -= n;
+                }
+            }
+
+            File.Delete(path);
         }
 
-        File.Delete(path);
         _read[round] = true;
         return builder.Build();
     }
@@ -95,9 +112,10 @@ public sealed class ProbeSpill : IDisposable
         }
     }
 
-    private string FileOf(int round) => Path.Combine(_directory, $"round-{round}.probes");
+    private string FileOf(int round, int input) => Path.Combine(_directory, $"round-{round}.input-{input}.probes");
 
-    // One pass over the inputs, each probe of a round's source appended to that round's file.
+    // One pass over the inputs, on up to Threads of them at once: each probe of a round's source is
+    // appended to that round's file of its input, so a round read input after input is in reading order.
     private void Spill(IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features)
     {
         var roundOf = new Dictionary<uint, int>();
@@ -116,49 +134,59 @@ public sealed class ProbeSpill : IDisposable
         }
 
         Directory.CreateDirectory(_directory);
-        var files = new FileStream[_rounds.Count];
-        var buffers = new Record[_rounds.Count][];
-        var filled = new int[_rounds.Count];
+        var records = new long[inputs.Count];
         try
         {
-            for (var r = 0; r < files.Length; r++)
-            {
-                files[r] = new FileStream(FileOf(r), FileMode.Create, FileAccess.Write, FileShare.None, 1);
-                buffers[r] = new Record[BufferRecords];
-            }
+            Parallel.For(0, inputs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Threads) }, i => records[i] = SpillInput(i, inputs[i], roundOf, filter, features));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
 
+        Bytes = records.Sum() * RecordBytes;
+    }
+
+    private long SpillInput(int input, PacketSource source, Dictionary<uint, int> roundOf, IPacketPredicate filter, AnalysisResult features)
+    {
+        var files = new FileStream?[_rounds.Count];
+        var buffers = new Record[_rounds.Count][];
+        var filled = new int[_rounds.Count];
+        long records = 0;
+        try
+        {
             var space = features.Telescope.Space;
             var batch = new PacketRecord[4096];
-            long records = 0;
-            foreach (var input in inputs)
+            using var reader = source.Open();
+            for (var n = reader.ReadBatch(batch); n > 0; n = reader.ReadBatch(batch))
             {
-                using var reader = input.Open();
-                for (var n = reader.ReadBatch(batch); n > 0; n = reader.ReadBatch(batch))
+                foreach (ref readonly var p in batch.AsSpan(0, n))
                 {
-                    foreach (ref readonly var p in batch.AsSpan(0, n))
+                    if (p.TimestampNs >= features.WindowStartNs && p.TimestampNs < features.WindowEndNs
+                        && roundOf.TryGetValue(p.Src, out var r) && filter.Accepts(p) && space.Contains(p.Dst))
                     {
-                        if (p.TimestampNs >= features.WindowStartNs && p.TimestampNs < features.WindowEndNs
-                            && roundOf.TryGetValue(p.Src, out var r) && filter.Accepts(p) && space.Contains(p.Dst))
+                        var buffer = buffers[r] ??= new Record[BufferRecords];
+                        buffer[filled[r]++] = new Record(p.Src, p.TimestampNs, p.Dst, p.DstPort);
+                        if (filled[r] == BufferRecords)
                         {
-                            buffers[r][filled[r]++] = new Record(p.Src, p.TimestampNs, p.Dst, p.DstPort);
-                            if (filled[r] == BufferRecords)
-                            {
-                                files[r].Write(MemoryMarshal.AsBytes(buffers[r].AsSpan()));
-                                filled[r] = 0;
-                            }
-
-                            records++;
+                            (files[r] ??= Create(r)).Write(MemoryMarshal.AsBytes(buffer.AsSpan()));
+                            filled[r] = 0;
                         }
+
+                        records++;
                     }
                 }
             }
 
             for (var r = 0; r < files.Length; r++)
             {
-                files[r].Write(MemoryMarshal.AsBytes(buffers[r].AsSpan(0, filled[r])));
+                if (filled[r] > 0)
+                {
+                    (files[r] ??= Create(r)).Write(MemoryMarshal.AsBytes(buffers[r].AsSpan(0, filled[r])));
+                }
             }
 
-            Bytes = records * RecordBytes;
+            return records;
         }
         finally
         {
@@ -167,6 +195,8 @@ public sealed class ProbeSpill : IDisposable
                 f?.Dispose();
             }
         }
+
+        FileStream Create(int round) => new(FileOf(round, input), FileMode.Create, FileAccess.Write, FileShare.None, 1);
     }
 
     // One probe as it lies in a spill file (native byte order: the file lives as long as the run).

@@ -41,7 +41,7 @@ public sealed class ProbeSpillTests : IDisposable
         // When the rounds are collected from a spill
         var folder = Path.Combine(_dir, "spill");
         var spilled = new List<Dictionary<uint, SourceEvents>>();
-        using (var spill = new ProbeSpill(folder, rounds))
+        using (var spill = new ProbeSpill(folder, rounds) { Threads = 2 })
         {
             for (var r = 0; r < rounds.Count; r++)
             {
