@@ -301,12 +301,21 @@ internal static class AnalyzePipeline
         using var store = ResultStore.Create(dir);
         foreach (var csv in Directory.GetFiles(dir, "*.csv").Order(StringComparer.Ordinal))
         {
-            var (header, rows) = CsvFile.Read(csv);
-            var types = InferTypes(rows, header.Length);
-            var columns = header.Select((h, c) => new ColumnSpec(h, types[c])).ToArray();
             var name = Path.GetFileNameWithoutExtension(csv);
-            store.WriteTable(name, columns, rows.Select(r => Convert(r, types)));
-            export?.Invoke(name, columns, rows.Select(r => Convert(r, types)));
+            if (export is null)
+            {
+                // The types from one streaming pass; the rows themselves go from the file into DuckDB.
+                var (header, types) = InferColumns(csv);
+                store.AddTableFromCsv(name, [.. header.Select((h, c) => new ColumnSpec(h, types[c]))], csv);
+            }
+            else
+            {
+                var (header, rows) = CsvFile.Read(csv);
+                var types = InferTypes(rows, header.Length);
+                var columns = header.Select((h, c) => new ColumnSpec(h, types[c])).ToArray();
+                store.WriteTable(name, columns, rows.Select(r => Convert(r, types)));
+                export(name, columns, rows.Select(r => Convert(r, types)));
+            }
         }
 
         store.Commit();
@@ -316,7 +325,7 @@ internal static class AnalyzePipeline
     // as that, else String. One pass over the rows (a column at a time walked every row's strings
     // once per column: 190 ns a value, most of the tables stage for 10^5+ sources); a value that is
     // a long is a double too, so it is parsed once, and a column already known to be text is skipped.
-    private static ColumnType[] InferTypes(List<string[]> rows, int columns)
+    private static ColumnType[] InferTypes(IEnumerable<string[]> rows, int columns)
     {
         var (allLong, allDouble) = (new bool[columns], new bool[columns]);
         Array.Fill(allLong, true);
@@ -337,6 +346,23 @@ internal static class AnalyzePipeline
         }
 
         return [.. Enumerable.Range(0, columns).Select(c => allLong[c] ? ColumnType.Long : allDouble[c] ? ColumnType.Double : ColumnType.String)];
+    }
+
+    // The header and the inferred types of a CSV file, its rows read one at a time and not kept.
+    private static (string[] Header, ColumnType[] Types) InferColumns(string csv)
+    {
+        var lines = File.ReadLines(csv).Where(l => l.Length > 0).Select(CsvFields.Split);
+        using var rows = lines.GetEnumerator();
+        var header = rows.MoveNext() ? rows.Current : [];
+        return (header, InferTypes(Rest(rows), header.Length));
+
+        static IEnumerable<string[]> Rest(IEnumerator<string[]> e)
+        {
+            while (e.MoveNext())
+            {
+                yield return e.Current;
+            }
+        }
     }
 
     private static object?[] Convert(string[] row, ColumnType[] types)

@@ -80,6 +80,41 @@ public sealed class AnalyzePipelineTests : IDisposable
         var html = File.ReadAllText(Path.Combine(results, "report.html"));
         Assert.Contains("data-figure=\"coverage\"", html, StringComparison.Ordinal);
         Assert.Contains("data-figure=\"activity-0\"", html, StringComparison.Ordinal);
+
+        // Every CSV is a DuckDB table of the same rows, cell for cell (an empty field is NULL in a
+        // number column and the empty string in a text column)
+        var csvs = Directory.GetFiles(results, "*.csv");
+        Assert.True(csvs.Length >= 7, $"{csvs.Length} tables");
+        foreach (var csv in csvs)
+        {
+            var (header, rows) = ScanScope.Cli.CsvFile.Read(csv);
+            cmd.CommandText = $"select * from \"{Path.GetFileNameWithoutExtension(csv)}\"";
+            using var reader = cmd.ExecuteReader();
+            Assert.Equal(header, Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
+            var at = 0;
+            while (reader.Read())
+            {
+                Assert.True(at < rows.Count, $"{csv}: more rows in DuckDB");
+                for (var c = 0; c < header.Length; c++)
+                {
+                    var text = c < rows[at].Length ? rows[at][c] : "";
+                    var value = reader.GetValue(c);
+                    var same = value switch
+                    {
+                        DBNull => text.Length == 0,
+                        string v => v == text,
+                        long v => v.ToString(System.Globalization.CultureInfo.InvariantCulture) == text,
+                        double v => v.Equals(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture)),
+                        _ => false,
+                    };
+                    Assert.True(same, $"{Path.GetFileName(csv)} row {at + 1} {header[c]}: '{text}' in the CSV, {value} ({value.GetType().Name}) in DuckDB");
+                }
+
+                at++;
+            }
+
+            Assert.Equal(rows.Count, at);
+        }
     }
 
     [Fact]

@@ -62,6 +62,44 @@ public sealed class ResultStoreTests
     }
 
     [Fact]
+    public void TableFromCsv_HoldsTheRowsTheAppenderWouldStore()
+    {
+        // Given a CSV with quoted commas and quotes, empty text and empty numbers, and the number
+        // spellings .NET writes (exponents, NaN, infinities, negative zero)
+        using var dir = new TempFolder();
+        var csv = Path.Combine(dir.Path, "in.csv");
+        File.WriteAllText(csv, string.Join('\n',
+            "src_ip,destinations,period,note",
+            "1.2.3.4,17,300,plain",
+            "\"a,b\",-4000000000,1E-05,\"say \"\"hi\"\"\"",
+            ",,,",
+            "ünïcode,0,NaN,",
+            "x,9223372036854775807,-Infinity,y",
+            "z,1,-0,\"\"") + "\n");
+        ColumnSpec[] columns = [new("src_ip", ColumnType.String), new("destinations", ColumnType.Long), new("period", ColumnType.Double), new("note", ColumnType.String)];
+
+        // When it becomes a table through DuckDB's reader
+        using (var store = ResultStore.Create(Path.Combine(dir.Path, "out")))
+        {
+            store.AddTableFromCsv("t", columns, csv);
+            store.Commit();
+        }
+
+        // Then the rows are those the appender stores for the same values: empty text is the empty
+        // string, an empty number NULL, and every number exact
+        object?[][] expected =
+        [
+            ["1.2.3.4", 17L, 300.0, "plain"],
+            ["a,b", -4_000_000_000L, 1e-05, "say \"hi\""],
+            ["", null, null, ""],
+            ["ünïcode", 0L, double.NaN, ""],
+            ["x", long.MaxValue, double.NegativeInfinity, "y"],
+            ["z", 1L, -0.0, ""],
+        ];
+        AssertSameRows(expected, DuckDbQuery.Rows(Path.Combine(dir.Path, "out", ResultStore.DatabaseFileName), "SELECT * FROM t"));
+    }
+
+    [Fact]
     public void Rerun_ReplacesRowsAndDropsTablesTheNewRunDidNotWrite()
     {
         using var dir = new TempFolder();
