@@ -860,13 +860,23 @@ internal static class ChunkBitmap
     }
 
     // A copy without the holes left by moved containers, with a key table for capacity chunks and
-    // room for extra more words (and half the live size, so growth stays amortised).
+    // room for extra more words (and half the live size, so growth stays amortised). The containers
+    // go over in the old table's slot order: the key table is a hash table, so no order is needed
+    // (sorting them by key was 4% of a 2·10^8-packet analysis).
     private static ulong[] Rebuild(ulong[] data, int capacity, int extra)
     {
         var live = Next(data) - Head - Slots(Capacity(data)) - Garbage(data);
         var grown = Empty(capacity, live + extra + (live / 2) + 4);
-        foreach (var (key, c) in Containers(data))
+        var slots = Slots(Capacity(data));
+        for (var i = 0; i < slots; i++)
         {
+            var entry = data[Head + i];
+            if (entry == 0)
+            {
+                continue;
+            }
+
+            var (key, c) = ((uint)(entry >> 32), (int)((uint)entry & EntryContainer) - 1);
             var length = 1 + PayloadWords(data[c]);
             var at = Next(grown);
             data.AsSpan(c, length).CopyTo(grown.AsSpan(at, length));
