@@ -87,7 +87,7 @@ internal static class AnalyzePipeline
         var rounds = SecondPassRounds(clusterOf, features.Features, settings.ProbeMemoryBytes);
         if (rounds.Count > 1)
         {
-            var how = settings.ProbesFrom == "inputs" ? "the inputs are read once, each round's probes spilled to a file in the output folder (18 bytes each)" : $"each round takes its probes from {settings.ProbesFrom}";
+            var how = settings.ProbesFrom == "inputs" ? "the inputs are read once, each round's probes spilled to disk (18 bytes each; --spill-dir)" : $"each round takes its probes from {settings.ProbesFrom}";
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scanscope: the clustered sources' probes do not fit {Progress.Bytes(settings.ProbeMemoryBytes)} (--probe-memory): they are confirmed in {rounds.Count} rounds of whole clusters; {how}"));
         }
 

@@ -37,12 +37,13 @@ internal static class AnalyzeCommand
         var geoCountry = new Option<string?>("--geoip-country") { Description = "MaxMind-format country database." };
         var geoDir = new Option<string?>("--geo-dir") { Description = "Folder written by 'scanscope geo fetch' (default: its default folder)." };
         var noReport = new Option<bool>("--no-report") { Description = "Skip report.html and the figures." };
-        var probeMemory = new Option<string?>("--probe-memory") { Description = "Memory for the clustered sources' probes that the second pass holds at once, e.g. 512M or 8G (default: a quarter of the machine's memory); when every packet used fits half of it, the fold keeps them and the inputs are not read again; when the probes need more, the clusters are confirmed in rounds from one more read of the inputs, each round's probes spilled to OUT/.second-pass (18 bytes a probe, removed at the end)." };
+        var probeMemory = new Option<string?>("--probe-memory") { Description = "Memory for the clustered sources' probes that the second pass holds at once, e.g. 512M or 8G (default: a quarter of the machine's memory); when every packet used fits half of it, the fold keeps them and the inputs are not read again; when the probes need more, the clusters are confirmed in rounds from one more read of the inputs, each round's probes spilled to a folder of the run's own in OUT or --spill-dir (18 bytes a probe, removed at the end)." };
+        var spillDir = new Option<string?>("--spill-dir") { Description = "Where the second pass in rounds spills its probes (default: the output folder), e.g. a large scratch disk: up to 18 bytes per probe of a clustered source, in a hidden folder of the run's own (.scanscope-spill-PID-*) that is removed at the end; nothing else there is touched." };
         var clickhouse = new ClickHouseCliOptions("Compute the telescope model and the features in ClickHouse over the packets 'scanscope ingest --clickhouse' stored, at this HTTP URL");
         var resultPrefix = new Option<string>("--result-prefix") { Description = "With --clickhouse: write every result table back as PREFIX + name (e.g. scanscope_clusters).", DefaultValueFactory = _ => "scanscope_" };
         var command = new Command("analyze", "The whole pipeline: telescope model, per-source features, clustering, confirmation of every cluster, report, DuckDB and Parquet.")
         {
-            inputs, store, output, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, geoAsn, geoCountry, geoDir, noReport, probeMemory,
+            inputs, store, output, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, geoAsn, geoCountry, geoDir, noReport, probeMemory, spillDir,
         };
         filters.AddTo(command);
         clustering.AddTo(command);
@@ -54,7 +55,7 @@ internal static class AnalyzeCommand
         {
             try
             {
-                return Run(parse, inputs, store, output, filters, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport, probeMemory, clickhouse, resultPrefix);
+                return Run(parse, inputs, store, output, filters, bin, uptime, uptimePeriod, threads, heavy, coverage, sensitivity, clustering, geoAsn, geoCountry, geoDir, noReport, probeMemory, spillDir, clickhouse, resultPrefix);
             }
             catch (Exception e) when (e is UsageException or CaptureFormatException or StorageException)
             {
@@ -68,7 +69,7 @@ internal static class AnalyzeCommand
     private static int Run(
         ParseResult parse, Argument<string[]> inputs, Option<string?> store, Option<string> output, FilterOptions filters, Option<int> bin,
         Option<double> uptime, Option<string> uptimePeriod, Option<int> threads, Option<double?> heavy, Option<string> coverage, Option<double> sensitivity, ClusteringCliOptions clustering,
-        Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport, Option<string?> probeMemory, ClickHouseCliOptions clickhouse, Option<string> resultPrefix)
+        Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport, Option<string?> probeMemory, Option<string?> spillDir, ClickHouseCliOptions clickhouse, Option<string> resultPrefix)
     {
         var probeBytes = parse.GetValue(probeMemory) is { } pm ? ParseSize("--probe-memory", pm) : PipelineSettings.DefaultProbeMemory();
         var given = parse.GetValue(inputs) ?? [];
@@ -171,7 +172,7 @@ internal static class AnalyzeCommand
                     AnalyzePipeline.Run(
                         result,
                         (all, r) => all.Count == 1 && sources.Count == 1 ? AnalyzePipeline.CollectEvents(sources, predicate, result, all[0])
-                            : (spill ??= new ProbeSpill(Path.Combine(dir, ".second-pass"), all) { Threads = options.Threads }).Collect(r, sources, predicate, result),
+                            : (spill ??= new ProbeSpill(parse.GetValue(spillDir) ?? dir, all) { Threads = options.Threads }).Collect(r, sources, predicate, result),
                         dir,
                         settings,
                         Console.Error);

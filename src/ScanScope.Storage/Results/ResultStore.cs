@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using DuckDB.NET.Data;
 
 namespace ScanScope.Storage.Results;
@@ -36,11 +34,7 @@ public sealed class ResultStore : IDisposable
     private ResultStore(string outputDirectory)
     {
         OutputDirectory = outputDirectory;
-        Directory.CreateDirectory(outputDirectory);
-        RemoveOrphanedTempFolders(outputDirectory);
-        _tempDirectory = Path.Combine(
-            outputDirectory,
-            TempPrefix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
+        _tempDirectory = TempFolders.Create(outputDirectory, TempPrefix);
         Directory.CreateDirectory(Path.Combine(_tempDirectory, ParquetFolderName));
         _connection = new DuckDBConnection("Data Source=" + Path.Combine(_tempDirectory, DatabaseFileName));
         _connection.Open();
@@ -221,41 +215,4 @@ public sealed class ResultStore : IDisposable
         command.ExecuteNonQuery();
     }
 
-    // Temporary folders of runs that were killed; a folder whose process still runs is left alone.
-    private static void RemoveOrphanedTempFolders(string outputDirectory)
-    {
-        foreach (var dir in Directory.EnumerateDirectories(outputDirectory, TempPrefix + "*"))
-        {
-            var rest = Path.GetFileName(dir)[TempPrefix.Length..];
-            var dash = rest.IndexOf('-', StringComparison.Ordinal);
-            if (dash > 0 && int.TryParse(rest.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && IsRunning(pid))
-            {
-                continue;
-            }
-
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        if (pid == Environment.ProcessId)
-        {
-            return true;
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
 }

@@ -24,18 +24,23 @@ public sealed class ProbeSpill : IDisposable
 {
     private static readonly int RecordBytes = Unsafe.SizeOf<Record>(); // 18: packed
     private const int BufferRecords = 4096;
-    private readonly string _directory;
+    private readonly string _parent;
+    private string? _directory;
     private readonly IReadOnlyList<IReadOnlyDictionary<uint, int>> _rounds;
     private readonly bool[] _read;
     private bool _spilled;
     private int _inputs;
 
-    /// <summary>A spill for <paramref name="rounds"/> (each the clustered sources of one round), in <paramref name="directory"/> (created on use, removed on dispose).</summary>
+    /// <summary>
+    /// A spill for <paramref name="rounds"/> (each the clustered sources of one round), in a folder of
+    /// its own inside <paramref name="directory"/> (created on first use, removed on dispose; the
+    /// folder given is created when missing and nothing else in it is touched).
+    /// </summary>
     public ProbeSpill(string directory, IReadOnlyList<IReadOnlyDictionary<uint, int>> rounds)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(rounds);
-        _directory = directory;
+        _parent = directory;
         _rounds = rounds;
         _read = new bool[rounds.Count];
     }
@@ -103,16 +108,16 @@ public sealed class ProbeSpill : IDisposable
         return builder.Build();
     }
 
-    /// <summary>Removes the spill's folder and anything left in it.</summary>
+    /// <summary>Removes the spill's own folder and anything left in it.</summary>
     public void Dispose()
     {
-        if (Directory.Exists(_directory))
+        if (_directory is not null && Directory.Exists(_directory))
         {
             Directory.Delete(_directory, recursive: true);
         }
     }
 
-    private string FileOf(int round, int input) => Path.Combine(_directory, $"round-{round}.input-{input}.probes");
+    private string FileOf(int round, int input) => Path.Combine(_directory!, $"round-{round}.input-{input}.probes");
 
     // One pass over the inputs, on up to Threads of them at once: each probe of a round's source is
     // appended to that round's file of its input, so a round read input after input is in reading order.
@@ -127,13 +132,7 @@ public sealed class ProbeSpill : IDisposable
             }
         }
 
-        // A folder left by a run that was killed holds nothing of use.
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-
-        Directory.CreateDirectory(_directory);
+        _directory = TempFolders.Create(_parent, ".scanscope-spill-");
         var records = new long[inputs.Count];
         try
         {

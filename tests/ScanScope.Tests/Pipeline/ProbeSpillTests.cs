@@ -38,8 +38,10 @@ public sealed class ProbeSpillTests : IDisposable
             .ToList();
         opened = 0;
 
-        // When the rounds are collected from a spill
-        var folder = Path.Combine(_dir, "spill");
+        // When the rounds are collected from a spill in a folder that holds a file of the user's
+        var folder = Path.Combine(_dir, "scratch");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "keep.txt"), "mine");
         var spilled = new List<Dictionary<uint, SourceEvents>>();
         using (var spill = new ProbeSpill(folder, rounds) { Threads = 2 })
         {
@@ -54,8 +56,9 @@ public sealed class ProbeSpillTests : IDisposable
             Assert.Throws<InvalidOperationException>(() => spill.Collect(0, inputs, SynPredicate.Instance, features));
         }
 
-        // And each round holds exactly what a pass over the inputs for it collects, probe for probe
-        Assert.False(Directory.Exists(folder));
+        // And the spill's own folder is gone, the user's file is not, and each round holds exactly what a
+        // pass over the inputs for it collects, probe for probe
+        Assert.Equal([Path.Combine(folder, "keep.txt")], Directory.GetFileSystemEntries(folder));
         for (var r = 0; r < rounds.Count; r++)
         {
             var direct = ScanScope.Cli.AnalyzePipeline.CollectEvents(inputs, SynPredicate.Instance, features, rounds[r]);
