@@ -72,6 +72,7 @@ internal static class AnalyzeCommand
         Option<string?> geoAsn, Option<string?> geoCountry, Option<string?> geoDir, Option<bool> noReport, Option<string?> probeMemory, Option<string?> spillDir, ClickHouseCliOptions clickhouse, Option<string> resultPrefix)
     {
         var probeBytes = parse.GetValue(probeMemory) is { } pm ? ParseSize("--probe-memory", pm) : PipelineSettings.DefaultProbeMemory();
+        Storage.Results.ResultStore.CheckOutputDirectory(parse.GetValue(output)!);
         var given = parse.GetValue(inputs) ?? [];
         var storeDir = parse.GetValue(store);
         var fromClickHouse = (parse.GetValue(clickhouse.Urls) ?? []).Length > 0;

@@ -49,8 +49,22 @@ public sealed class ResultStore : IDisposable
     /// <summary>Starts a result set for <paramref name="outputDirectory"/> (created when missing).</summary>
     public static ResultStore Create(string outputDirectory)
     {
-        ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
+        CheckOutputDirectory(outputDirectory);
         return new ResultStore(Path.GetFullPath(outputDirectory));
+    }
+
+    /// <summary>
+    /// Throws <see cref="StorageException"/> for a folder DuckDB cannot keep a database in: its
+    /// connection string reads a '?' in the path as the start of options (the file then cannot be
+    /// opened). Callers check before a long run, not after it.
+    /// </summary>
+    public static void CheckOutputDirectory(string outputDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
+        if (Path.GetFullPath(outputDirectory).Contains('?', StringComparison.Ordinal))
+        {
+            throw new StorageException($"{outputDirectory}: DuckDB cannot keep its database under a path with a '?'; choose another output folder");
+        }
     }
 
     /// <summary>

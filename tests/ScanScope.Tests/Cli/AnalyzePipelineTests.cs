@@ -177,6 +177,17 @@ public sealed class AnalyzePipelineTests : IDisposable
         Assert.False(Directory.Exists(results));
     }
 
+    [Fact]
+    public void OutputFolderDuckDbCannotUse_IsRefusedBeforeTheCapturesAreRead()
+    {
+        // A '?' in the path ends DuckDB's file name in its connection string: the run used to fail at
+        // the tables, after all the work, with DuckDB's exception. Now it is a usage error at once.
+        var capture = SimulateSmall(seed: 1);
+        var results = Path.Combine(_dir.FullName, "what?");
+        Assert.Equal(2, ScanScope.Cli.Cli.Run(["analyze", capture, "--out", results, "--no-report"]));
+        Assert.False(Directory.Exists(results));
+    }
+
     // A small simulated month in this test's folder; returns its capture.
     private string SimulateSmall(ulong seed)
     {
