@@ -221,7 +221,6 @@ internal static class AnalyzePipeline
             return builder.Build();
         }
 
-        var space = features.Telescope.Space;
         var batch = new PacketRecord[4096];
         foreach (var input in inputs)
         {
@@ -230,8 +229,7 @@ internal static class AnalyzePipeline
             {
                 foreach (ref readonly var p in batch.AsSpan(0, n))
                 {
-                    if (p.TimestampNs >= features.WindowStartNs && p.TimestampNs < features.WindowEndNs
-                        && filter.Accepts(p) && space.Contains(p.Dst))
+                    if (features.IsProbe(p, filter))
                     {
                         builder.AddReserved(p.Src, p.TimestampNs, p.Dst, p.DstPort);
                     }
@@ -352,17 +350,8 @@ internal static class AnalyzePipeline
     private static (string[] Header, ColumnType[] Types) InferColumns(string csv)
     {
         var lines = File.ReadLines(csv).Where(l => l.Length > 0).Select(CsvFields.Split);
-        using var rows = lines.GetEnumerator();
-        var header = rows.MoveNext() ? rows.Current : [];
-        return (header, InferTypes(Rest(rows), header.Length));
-
-        static IEnumerable<string[]> Rest(IEnumerator<string[]> e)
-        {
-            while (e.MoveNext())
-            {
-                yield return e.Current;
-            }
-        }
+        var header = lines.FirstOrDefault() ?? [];
+        return (header, InferTypes(lines.Skip(1), header.Length));
     }
 
     private static object?[] Convert(string[] row, ColumnType[] types)

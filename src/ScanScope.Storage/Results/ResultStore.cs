@@ -115,8 +115,9 @@ public sealed class ResultStore : IDisposable
     /// is the empty string (what <see cref="ResultTable.AddRow"/> stores for the same values).
     /// </summary>
     /// <remarks>
-    /// For large tables: the rows never pass through managed memory (10^6 feature rows appended value
-    /// by value took 4 s and the parsed file several hundred MB; docs/benchmarks-storage.md).
+    /// For large tables: the rows never pass through managed memory (at 10^6 sources, parsing every CSV
+    /// and appending it value by value took 9.2 s and was the run's peak memory; docs/benchmarks.md,
+    /// session 9).
     /// </remarks>
     public void AddTableFromCsv(string name, IReadOnlyList<ColumnSpec> columns, string csvPath)
     {

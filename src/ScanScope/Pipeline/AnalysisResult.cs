@@ -54,4 +54,16 @@ public sealed class AnalysisResult
 
     /// <summary>Every packet that made the features, kept by the fold (<see cref="AnalysisOptions.ProbeLogBytes"/>); null when not kept or too many.</summary>
     public ProbeLog? Probes { get; init; }
+
+    /// <summary>
+    /// True when <paramref name="packet"/> is a probe the features counted: in the window, accepted by
+    /// <paramref name="filter"/> (the one the fold used), to the telescope. What a second pass over the
+    /// inputs collects of the clustered sources.
+    /// </summary>
+    public bool IsProbe(in Packets.PacketRecord packet, IPacketPredicate filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        return packet.TimestampNs >= WindowStartNs && packet.TimestampNs < WindowEndNs
+            && filter.Accepts(packet) && Telescope.Space.Contains(packet.Dst);
+    }
 }

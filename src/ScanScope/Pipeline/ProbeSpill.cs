@@ -154,15 +154,13 @@ public sealed class ProbeSpill : IDisposable
         long records = 0;
         try
         {
-            var space = features.Telescope.Space;
             var batch = new PacketRecord[4096];
             using var reader = source.Open();
             for (var n = reader.ReadBatch(batch); n > 0; n = reader.ReadBatch(batch))
             {
                 foreach (ref readonly var p in batch.AsSpan(0, n))
                 {
-                    if (p.TimestampNs >= features.WindowStartNs && p.TimestampNs < features.WindowEndNs
-                        && roundOf.TryGetValue(p.Src, out var r) && filter.Accepts(p) && space.Contains(p.Dst))
+                    if (roundOf.TryGetValue(p.Src, out var r) && features.IsProbe(p, filter))
                     {
                         var buffer = buffers[r] ??= new Record[BufferRecords];
                         buffer[filled[r]++] = new Record(p.Src, p.TimestampNs, p.Dst, p.DstPort);
