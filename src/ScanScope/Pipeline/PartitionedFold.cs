@@ -553,8 +553,6 @@ internal static class PartitionedFold
         private long _left = bytes / Unsafe.SizeOf<LoggedProbe>();
         private volatile bool _givenUp;
 
-        public bool GivenUp => _givenUp;
-
         /// <summary>Takes room for <paramref name="packets"/> more; false (and the log given up for all) when there is none.</summary>
         public bool Take(long packets)
         {

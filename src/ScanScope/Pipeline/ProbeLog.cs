@@ -5,7 +5,10 @@ using ScanScope.Telescope;
 
 namespace ScanScope.Pipeline;
 
-/// <summary>One packet as the probe log keeps it: what the second pass collects, 18 bytes.</summary>
+/// <summary>
+/// One probe as the second pass keeps it, 18 bytes: in the probe log's memory, and in the records of
+/// a <see cref="ProbeSpill"/> file (native byte order: the file lives as long as the run).
+/// </summary>
 [StructLayout(LayoutKind.Sequential, Pack = 2)]
 internal readonly record struct LoggedProbe(uint Src, long TimestampNs, uint Dst, ushort Port);
 

@@ -22,7 +22,7 @@ namespace ScanScope.Pipeline;
 /// </remarks>
 public sealed class ProbeSpill : IDisposable
 {
-    private static readonly int RecordBytes = Unsafe.SizeOf<Record>(); // 18: packed
+    private static readonly int RecordBytes = Unsafe.SizeOf<LoggedProbe>(); // 18: packed
     private const int BufferRecords = 4096;
     private readonly string _parent;
     private string? _directory;
@@ -77,7 +77,7 @@ public sealed class ProbeSpill : IDisposable
         }
 
         var builder = SourceEventsBuilder.For(_rounds[round], features.Features);
-        var buffer = new Record[BufferRecords];
+        var buffer = new LoggedProbe[BufferRecords];
         for (var input = 0; input < _inputs; input++)
         {
             var path = FileOf(round, input);
@@ -94,7 +94,7 @@ public sealed class ProbeSpill : IDisposable
                     file.ReadExactly(MemoryMarshal.AsBytes(buffer.AsSpan(0, n)));
                     foreach (ref readonly var p in buffer.AsSpan(0, n))
                     {
-                        builder.AddReserved(p.Src, p.TimeNs, p.Dst, p.Port);
+                        builder.AddReserved(p.Src, p.TimestampNs, p.Dst, p.Port);
                     }
 
                     left -= n;
@@ -149,7 +149,7 @@ public sealed class ProbeSpill : IDisposable
     private long SpillInput(int input, PacketSource source, Dictionary<uint, int> roundOf, IPacketPredicate filter, AnalysisResult features)
     {
         var files = new FileStream?[_rounds.Count];
-        var buffers = new Record[_rounds.Count][];
+        var buffers = new LoggedProbe[_rounds.Count][];
         var filled = new int[_rounds.Count];
         long records = 0;
         try
@@ -162,8 +162,8 @@ public sealed class ProbeSpill : IDisposable
                 {
                     if (roundOf.TryGetValue(p.Src, out var r) && features.IsProbe(p, filter))
                     {
-                        var buffer = buffers[r] ??= new Record[BufferRecords];
-                        buffer[filled[r]++] = new Record(p.Src, p.TimestampNs, p.Dst, p.DstPort);
+                        var buffer = buffers[r] ??= new LoggedProbe[BufferRecords];
+                        buffer[filled[r]++] = new LoggedProbe(p.Src, p.TimestampNs, p.Dst, p.DstPort);
                         if (filled[r] == BufferRecords)
                         {
                             (files[r] ??= Create(r)).Write(MemoryMarshal.AsBytes(buffer.AsSpan()));
@@ -195,8 +195,4 @@ public sealed class ProbeSpill : IDisposable
 
         FileStream Create(int round) => new(FileOf(round, input), FileMode.Create, FileAccess.Write, FileShare.None, 1);
     }
-
-    // One probe as it lies in a spill file (native byte order: the file lives as long as the run).
-    [StructLayout(LayoutKind.Sequential, Pack = 2)]
-    private readonly record struct Record(uint Src, long TimeNs, uint Dst, ushort Port);
 }
