@@ -17,6 +17,11 @@ if (SiblingsBench.TryRun(args))
     return;
 }
 
+if (ConfirmLarge.TryRun(args))
+{
+    return;
+}
+
 if (ScanScope.Benchmarks.FeaturesMemory.TryRun(args))
 {
     return;

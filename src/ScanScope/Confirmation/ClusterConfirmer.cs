@@ -79,10 +79,10 @@ public static class ClusterConfirmer
 
         var scans = new List<Scan>();
         var addresses = sources.Select(s => s.Source).ToArray();
+        var probes = ScratchArrays<ulong>.Rent(portHits.Count == 0 ? 0 : portHits.Max(p => p.Count));
         foreach (var hits in portHits)
         {
             var number = 0;
-            var probes = new ulong[hits.Count];
             foreach (var (from, to) in ScanSegmenter.Segment(hits, context))
             {
                 var span = hits.Hits;
@@ -94,6 +94,9 @@ public static class ClusterConfirmer
                 scans.Add(new Scan(hits.Port, hits.Time(from), hits.Time(to - 1), probes.AsSpan(0, to - from), addresses, to - from, context) { Number = number++ });
             }
         }
+
+        ScratchArrays<ulong>.Return(probes);
+        PortHits.Release(portHits);
 
         var groupScans = ScanCategorizer.GroupScans(sources.Count, scans, options);
         var category = ScanCategorizer.Categorize(sources.Count, scans, totalHits, options);

@@ -54,7 +54,32 @@ public static class ConfirmationStage
 
         // The enricher caches lookups in a dictionary: look the sources up once, before going parallel.
         var shared = enricher is null ? null : new PrefetchedEnricher(enricher, inputs.SelectMany(c => c.Sources.Select(s => s.Source)));
-        Parallel.For(0, inputs.Length, i => confirmed[i] = ClusterConfirmer.Confirm(inputs[i], context, shared));
+
+        // Largest first, one worker per core taking the next cluster when it is done (longest
+        // processing time first): the clusters' sizes span orders of magnitude, and with the
+        // runtime's range partitioning the largest cluster of a 2·10^8-packet capture (2.8·10^7
+        // probes) started sixth of eight, so it ran alone at the end.
+        var order = Enumerable.Range(0, inputs.Length).OrderByDescending(i => inputs[i].Sources.Sum(s => (long)s.Count)).ThenBy(i => i).ToArray();
+        // Largest first also lets the scratch arrays of the first clusters serve the later ones.
+        var next = -1;
+        try
+        {
+            Parallel.For(0, Math.Min(Environment.ProcessorCount, inputs.Length), _ =>
+            {
+                for (int k; (k = Interlocked.Increment(ref next)) < order.Length;)
+                {
+                    var i = order[k];
+                    confirmed[i] = ClusterConfirmer.Confirm(inputs[i], context, shared);
+                }
+            });
+        }
+        finally
+        {
+            ScratchArrays<PortHits.Hit>.Trim();
+            ScratchArrays<ulong>.Trim();
+            ScratchArrays<int>.Trim();
+        }
+
         return confirmed;
     }
 

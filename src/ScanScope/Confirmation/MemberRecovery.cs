@@ -71,6 +71,7 @@ public static class MemberRecovery
         var total = byPort.Sum(p => p.Count);
         if (total == 0)
         {
+            PortHits.Release(byPort);
             return null;
         }
 
@@ -112,6 +113,7 @@ public static class MemberRecovery
             }
         }
 
+        PortHits.Release(byPort);
         if (joined == 0)
         {
             return null;

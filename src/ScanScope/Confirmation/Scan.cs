@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace ScanScope.Confirmation;
 
 /// <summary>One scan of one destination port inside a cluster (a row of scans.csv, with the sets behind it).</summary>
@@ -25,9 +23,9 @@ public sealed class Scan
 
         // One sort by (destination, host) replaces a hash set per host and two unions: distinct
         // pairs, per-host counts, the destinations and the pairwise Jaccard all come from it.
-        var scratch = ArrayPool<ulong>.Shared.Rent(probes.Length);
+        var scratch = ScratchArrays<ulong>.Rent(probes.Length);
         SortedSpan.Sort(probes, scratch);
-        ArrayPool<ulong>.Shared.Return(scratch);
+        ScratchArrays<ulong>.Return(scratch);
         var n = 0;
         for (var i = 0; i < probes.Length; i++)
         {
@@ -79,7 +77,7 @@ public sealed class Scan
             }
         }
 
-        var kept = new ulong[takingPart];
+        var kept = ScratchArrays<ulong>.Rent((int)takingPart);
         var participating = 0;
         for (int i = 0, k = 0; i < pairs.Length; i++)
         {
@@ -96,7 +94,8 @@ public sealed class Scan
         Overlap = takingPart == 0 ? 0 : 1 - (participating / (double)takingPart);
         Multiplicity = participating == 0 ? 0 : takingPart / (double)participating;
         Coverage = _destinations.Length / (double)context.ActiveObservers;
-        Jaccard = PairwiseJaccard.MeanOfSorted(kept, [.. sizes]);
+        Jaccard = PairwiseJaccard.MeanOfSorted(kept.AsSpan(0, (int)takingPart), [.. sizes]);
+        ScratchArrays<ulong>.Return(kept);
         var judged = Completeness.Judge(Hosts, DestinationsPerHost, Overlap, context);
         var edge = (long)(context.BinSeconds * 1e9);
         if (judged.Kind == CompletenessKind.Partial && (startNs - context.WindowStartNs < edge || context.WindowEndNs - endNs < edge))

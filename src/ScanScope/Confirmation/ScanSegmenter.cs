@@ -38,7 +38,7 @@ internal static class ScanSegmenter
         var pieces = new List<(int From, int To)>();
         GapSplit(hits.Hits, options.GapFactor, floorNs, pieces);
 
-        var destinations = new DestinationIds(hits.Hits);
+        using var destinations = new DestinationIds(hits.Hits);
         var repeatPieces = new List<(int From, int To)>();
         foreach (var piece in pieces)
         {
@@ -53,44 +53,61 @@ internal static class ScanSegmenter
     /// the sets of the steps below (seen before, a piece's destinations, shared with the current
     /// scan) become array lookups instead of hash sets of addresses.
     /// </summary>
-    private sealed class DestinationIds
+    /// <remarks>
+    /// Its arrays, and the steps' own, are reused (<see cref="ScratchArrays{T}"/>): a port of 10^7
+    /// hits needs ~250 MB of them, and fresh memory costs more than the work on it.
+    /// </remarks>
+    private sealed class DestinationIds : IDisposable
     {
+        private readonly int[] _of;
+        private readonly int[] _marks;
+
         public DestinationIds(ReadOnlySpan<PortHits.Hit> hits)
         {
             var n = hits.Length;
-            var keys = new ulong[n];
+            var keys = ScratchArrays<ulong>.Rent(n);
+            var scratch = ScratchArrays<ulong>.Rent(n);
             for (var i = 0; i < n; i++)
             {
                 keys[i] = ((ulong)hits[i].D << 32) | (uint)i;
             }
 
             // Stable over the destination bytes only: hits of one destination stay in index order.
-            SortedSpan.Sort<ulong>(keys, new ulong[n], lowBytesToSkip: 4);
-            Of = new int[n];
+            SortedSpan.Sort(keys.AsSpan(0, n), scratch, lowBytesToSkip: 4);
+            ScratchArrays<ulong>.Return(scratch);
+            _of = ScratchArrays<int>.Rent(n);
             var id = -1;
             for (var i = 0; i < n; i++)
             {
                 id += i == 0 || keys[i] >> 32 != keys[i - 1] >> 32 ? 1 : 0;
-                Of[(int)(uint)keys[i]] = id;
+                _of[(int)(uint)keys[i]] = id;
             }
 
+            ScratchArrays<ulong>.Return(keys);
             Distinct = id + 1;
-            Marks = new int[Distinct];
+            _marks = ScratchArrays<int>.Rent(Distinct);
+            Array.Clear(_marks, 0, Distinct);
         }
 
-        /// <summary>The number of each hit's destination.</summary>
-        public int[] Of { get; }
+        /// <summary>The number of each hit's destination (the first as many entries as hits).</summary>
+        public Span<int> Of => _of;
 
         /// <summary>Distinct destinations of the port.</summary>
         public int Distinct { get; }
 
-        /// <summary>A stamp per destination number; a set is "the numbers stamped with generation g".</summary>
-        public int[] Marks { get; }
+        /// <summary>A stamp per destination number (the first <see cref="Distinct"/> entries); a set is "the numbers stamped with generation g".</summary>
+        public Span<int> Marks => _marks;
 
         /// <summary>A stamp no destination carries yet: the empty set.</summary>
         public int NewSet() => ++_generation;
 
         private int _generation;
+
+        public void Dispose()
+        {
+            ScratchArrays<int>.Return(_of);
+            ScratchArrays<int>.Return(_marks);
+        }
     }
 
     /// <summary>Gaps on each side of a candidate split that make up its local yardstick.</summary>
@@ -156,77 +173,8 @@ internal static class ScanSegmenter
 
     private static void RepeatSplit(DestinationIds destinations, int from, int to, ConfirmationOptions options, List<(int, int)> output)
     {
-        var n = to - from;
-        var minPart = Math.Max(options.MinScanDestinations, 2);
-        if (n < 2 * minPart)
-        {
-            output.Add((from, to));
-            return;
-        }
-
-        var repeat = new bool[n];
-        var (ids, seen, marks) = (destinations.Of, destinations.NewSet(), destinations.Marks);
-        var repeats = 0;
-        for (var i = 0; i < n; i++)
-        {
-            ref var mark = ref marks[ids[from + i]];
-            if (mark == seen)
-            {
-                repeat[i] = true;
-                repeats++;
-            }
-
-            mark = seen;
-        }
-
-        if (repeats < minPart)
-        {
-            output.Add((from, to));
-            return;
-        }
-
-        // A new scan starts where the repeat share jumps: the W hits after a point repeat at least
-        // RepeatAfter and 0.25 more than the W hits before it (cut at the first repeat). Back to
-        // back, the share jumps from ~0 to the first scan's coverage. A second seed started on top
-        // of a running scan only ramps the share up, so it is not cut: the piece keeps both, and its
-        // multiplicity says so.
-        var prefix = new int[n + 1];
-        for (var i = 0; i < n; i++)
-        {
-            prefix[i + 1] = prefix[i] + (repeat[i] ? 1 : 0);
-        }
-
-        var w = Math.Min(Math.Max(5 * minPart, n / 200), n / 2);
-        var cut = -1;
-        for (var c = Math.Max(minPart, w); c + w <= n && cut < 0; c++)
-        {
-            var after = (prefix[c + w] - prefix[c]) / (double)w;
-            var before = (prefix[c] - prefix[c - w]) / (double)w;
-            if (after >= options.RepeatAfter && after - before >= 0.25)
-            {
-                cut = c;
-                while (!repeat[cut])
-                {
-                    cut++;
-                }
-            }
-        }
-
-        if (cut < minPart || n - cut < minPart)
-        {
-            cut = -1;
-        }
-
+        var cut = RepeatCut(destinations, from, to, options);
         if (cut < 0)
-        {
-            output.Add((from, to));
-            return;
-        }
-
-        var bestBefore = prefix[cut];
-        var shareBefore = bestBefore / (double)cut;
-        var shareAfter = (repeats - bestBefore) / (double)(n - cut);
-        if (shareBefore > options.RepeatBefore || shareAfter < options.RepeatAfter || shareAfter - shareBefore < 0.25)
         {
             output.Add((from, to));
             return;
@@ -234,6 +182,74 @@ internal static class ScanSegmenter
 
         RepeatSplit(destinations, from, from + cut, options, output);
         RepeatSplit(destinations, from + cut, to, options, output);
+    }
+
+    // Where (counted from `from`) a new scan starts by the repeat share, or −1.
+    private static int RepeatCut(DestinationIds destinations, int from, int to, ConfirmationOptions options)
+    {
+        var n = to - from;
+        var minPart = Math.Max(options.MinScanDestinations, 2);
+        if (n < 2 * minPart)
+        {
+            return -1;
+        }
+
+        // prefix[i] counts the repeats among the first i hits (hit i repeats when prefix[i + 1] > prefix[i]).
+        var prefix = ScratchArrays<int>.Rent(n + 1);
+        try
+        {
+            var ids = destinations.Of;
+            var marks = destinations.Marks;
+            var seen = destinations.NewSet();
+            prefix[0] = 0;
+            for (var i = 0; i < n; i++)
+            {
+                ref var mark = ref marks[ids[from + i]];
+                prefix[i + 1] = prefix[i] + (mark == seen ? 1 : 0);
+                mark = seen;
+            }
+
+            var repeats = prefix[n];
+            if (repeats < minPart)
+            {
+                return -1;
+            }
+
+            // A new scan starts where the repeat share jumps: the W hits after a point repeat at least
+            // RepeatAfter and 0.25 more than the W hits before it (cut at the first repeat). Back to
+            // back, the share jumps from ~0 to the first scan's coverage. A second seed started on top
+            // of a running scan only ramps the share up, so it is not cut: the piece keeps both, and its
+            // multiplicity says so.
+            var w = Math.Min(Math.Max(5 * minPart, n / 200), n / 2);
+            var cut = -1;
+            for (var c = Math.Max(minPart, w); c + w <= n && cut < 0; c++)
+            {
+                var after = (prefix[c + w] - prefix[c]) / (double)w;
+                var before = (prefix[c] - prefix[c - w]) / (double)w;
+                if (after >= options.RepeatAfter && after - before >= 0.25)
+                {
+                    cut = c;
+                    while (prefix[cut + 1] == prefix[cut])
+                    {
+                        cut++;
+                    }
+                }
+            }
+
+            if (cut < minPart || n - cut < minPart)
+            {
+                return -1;
+            }
+
+            var bestBefore = prefix[cut];
+            var shareBefore = bestBefore / (double)cut;
+            var shareAfter = (repeats - bestBefore) / (double)(n - cut);
+            return shareBefore > options.RepeatBefore || shareAfter < options.RepeatAfter || shareAfter - shareBefore < 0.25 ? -1 : cut;
+        }
+        finally
+        {
+            ScratchArrays<int>.Return(prefix);
+        }
     }
 
     /// <summary>Merges the pieces that belong to one paused scan; returns the scans only (pieces with enough destinations), strays dropped.</summary>
@@ -249,8 +265,10 @@ internal static class ScanSegmenter
 
         // Two sets of destination numbers: the current scan's (kept up to date as it grows) and the
         // next piece's (to count its distinct destinations, and those it shares with the current once each).
-        var (ids, marks) = (destinations.Of, destinations.Marks);
-        var inNext = new int[destinations.Distinct];
+        var ids = destinations.Of;
+        var marks = destinations.Marks;
+        var inNext = ScratchArrays<int>.Rent(destinations.Distinct);
+        Array.Clear(inNext, 0, destinations.Distinct);
         var result = new List<(int From, int To)>();
         Piece? current = null;
         var inCurrent = 0;
@@ -307,6 +325,7 @@ internal static class ScanSegmenter
             result.Add((current.From, current.To));
         }
 
+        ScratchArrays<int>.Return(inNext);
         return result;
     }
 
