@@ -40,7 +40,8 @@ public sealed class TelescopeAccumulatorTests
                   from seed in Gen.Int
                   from parts in Gen.Int[1, 3]
                   from jitter in Gen.Int[0, 5]
-                  select (n, seed, parts, jitter);
+                  from k in Gen.Bool.Select(one => one ? 1 : 7)
+                  select (n, seed, parts, jitter, k);
         gen.Sample(
             t =>
             {
@@ -83,8 +84,8 @@ public sealed class TelescopeAccumulatorTests
                 var space = TelescopeSpace.Parse(["44.10.0.0/16"]);
                 var first = TelescopeAccumulator.MinuteOf(Start) + 30;
                 var end = first + 2000;
-                const int k = 7;
-                var informative = Enumerable.Range(0, 300).Select(p => p % 5 != 0).ToArray();
+                var k = t.k; // 1: each minute is a period (the thesis), counted from the sealed records directly
+                var informative = Enumerable.Range(0, 2000).Select(p => p % 5 != 0).ToArray();
                 var expected = naive.Where(o => space.Contains(o.Key)).OrderBy(o => o.Key).Select(o => (
                     o.Key,
                     o.Value.Where(m => m >= first && m < end).Select(m => (m - first) / k).Distinct().Count(p => informative[p]))).ToList();
