@@ -324,17 +324,14 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     {
         for (var at = 0; at < record.Length;)
         {
-            var slot = record[at] | (record[at + 1] << 16);
-            var count = record[at + 2];
-            at += 3;
-            var size = count == DenseMark ? WordsPerSlot * 4 : count;
+            var group = NextGroup(record, ref at, out var slot, out var dense);
             if (slot % parts == part)
             {
                 var seen = _seen[slot];
                 var first = slot * WordsPerSlot;
-                if (count == DenseMark)
+                if (dense)
                 {
-                    var words = MemoryMarshal.Cast<ushort, ulong>(record.AsSpan(at, size));
+                    var words = MemoryMarshal.Cast<ushort, ulong>(group);
                     for (var w = 0; w < WordsPerSlot; w++)
                     {
                         for (var bits = words[w]; bits != 0; bits &= bits - 1)
@@ -345,16 +342,28 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
                 }
                 else
                 {
-                    foreach (var offset in record.AsSpan(at, size))
+                    foreach (var offset in group)
                     {
                         var w = offset >> 6;
                         periods[rank[first + w] + BitOperations.PopCount(seen[w] & ((1UL << (offset & 63)) - 1))]++;
                     }
                 }
             }
-
-            at += size;
         }
+    }
+
+    // The group of a sealed record at position at (its slot, and the 64-word bitmap when dense or
+    // the observers' offsets), moving at past it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<ushort> NextGroup(ushort[] record, ref int at, out int slot, out bool dense)
+    {
+        slot = record[at] | (record[at + 1] << 16);
+        var count = record[at + 2];
+        dense = count == DenseMark;
+        var size = dense ? WordsPerSlot * 4 : count;
+        var group = record.AsSpan(at + 3, size);
+        at += 3 + size;
+        return group;
     }
 
     /// <inheritdoc />
@@ -497,10 +506,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     {
         for (var at = 0; at < record.Length;)
         {
-            var slot = record[at] | (record[at + 1] << 16);
-            var count = record[at + 2];
-            at += 3;
-            var size = count == DenseMark ? WordsPerSlot * 4 : count;
+            var group = NextGroup(record, ref at, out var slot, out var dense);
             if (slot % parts == part)
             {
                 var open = _open[slot];
@@ -510,9 +516,9 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
                     touched.Add(slot);
                 }
 
-                if (count == DenseMark)
+                if (dense)
                 {
-                    var words = MemoryMarshal.Cast<ushort, ulong>(record.AsSpan(at, size));
+                    var words = MemoryMarshal.Cast<ushort, ulong>(group);
                     for (var w = 0; w < WordsPerSlot; w++)
                     {
                         open[w] |= words[w];
@@ -522,7 +528,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
                 }
                 else
                 {
-                    foreach (var offset in record.AsSpan(at, size))
+                    foreach (var offset in group)
                     {
                         open[offset >> 6] |= 1UL << (offset & 63);
                         dirty |= 1UL << (offset >> 6);
@@ -531,8 +537,6 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
 
                 _dirty[slot] = dirty;
             }
-
-            at += size;
         }
     }
 
