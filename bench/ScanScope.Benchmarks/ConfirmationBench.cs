@@ -166,7 +166,7 @@ public class PortHitsBench
 }
 
 /// <summary>
-/// <c>confirm-large HOSTS SCANS OBSERVERS ROUNDS</c>: one cluster the size of the largest of the
+/// <c>confirm-large HOSTS SCANS OBSERVERS ROUNDS [HOURS]</c>: one cluster the size of the largest of the
 /// 2·10^8-packet capture (62 hosts, 58 scans over a month on two ports, 4.8·10^5 observers: 2.8·10^7
 /// probes), timed in its steps — the probes by port (retries folded, sorted), the segmentation of
 /// each port, the whole confirmation — in one process, ROUNDS times.
@@ -175,17 +175,21 @@ public static class ConfirmLarge
 {
     public static bool TryRun(string[] args)
     {
-        if (args is not ["confirm-large", var hosts, var scans, var observers, var rounds])
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        switch (args)
         {
-            return false;
+            case ["confirm-large", var hosts, var scans, var observers, var rounds]:
+                Run(int.Parse(hosts, culture), int.Parse(scans, culture), int.Parse(observers, culture), int.Parse(rounds, culture), 12);
+                return true;
+            case ["confirm-large", var hosts, var scans, var observers, var rounds, var hours]:
+                Run(int.Parse(hosts, culture), int.Parse(scans, culture), int.Parse(observers, culture), int.Parse(rounds, culture), double.Parse(hours, culture));
+                return true;
+            default:
+                return false;
         }
-
-        Run(int.Parse(hosts, System.Globalization.CultureInfo.InvariantCulture), int.Parse(scans, System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(observers, System.Globalization.CultureInfo.InvariantCulture), int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture));
-        return true;
     }
 
-    private static void Run(int hosts, int scans, int observers, int rounds)
+    private static void Run(int hosts, int scans, int observers, int rounds, double hours)
     {
         var rng = new Random(1);
         const long epoch = 1_685_577_600L * 1_000_000_000;
@@ -193,12 +197,12 @@ public static class ConfirmLarge
         var builder = new SourceEventsBuilder();
         for (var s = 0; s < scans; s++)
         {
-            // Scans alternate between two ports, a new one every 30/scans days, each lasting 12 hours.
+            // Scans alternate between two ports, a new one every 30/scans days, each lasting HOURS (12).
             var port = (ushort)(s % 2 == 0 ? 23 : 2323);
             var start = epoch + (s * 30L * day / scans);
             for (var i = 0; i < observers; i++)
             {
-                builder.Add(0x0A000001u + (uint)rng.Next(hosts), start + rng.NextInt64(day / 2), 0x3E000000u + (uint)(i * 7), port);
+                builder.Add(0x0A000001u + (uint)rng.Next(hosts), start + rng.NextInt64((long)(hours * 3600e9)), 0x3E000000u + (uint)(i * 7), port);
             }
         }
 
