@@ -58,9 +58,9 @@ public static class ConfirmationStage
         // Largest first, one worker per core taking the next cluster when it is done (longest
         // processing time first): the clusters' sizes span orders of magnitude, and with the
         // runtime's range partitioning the largest cluster of a 2·10^8-packet capture (2.8·10^7
-        // probes) started sixth of eight, so it ran alone at the end.
+        // probes) started sixth of eight, so it ran alone at the end. Largest first also lets the
+        // scratch arrays of the first clusters serve the later ones.
         var order = Enumerable.Range(0, inputs.Length).OrderByDescending(i => inputs[i].Sources.Sum(s => (long)s.Count)).ThenBy(i => i).ToArray();
-        // Largest first also lets the scratch arrays of the first clusters serve the later ones.
         var next = -1;
         try
         {
