@@ -165,14 +165,16 @@ internal static class AnalyzeCommand
             }
             else
             {
-                // One round of one input: read it for that round. Otherwise the inputs are read once, on
-                // up to --threads of them at once, each round's probes spilled per input.
+                // One round of one input that cannot be sliced: read it for that round. Otherwise the
+                // inputs are read once, on up to --threads units at once (inputs, or slices of one large
+                // pcap file), each round's probes spilled per unit.
                 ProbeSpill? spill = null;
                 try
                 {
                     AnalyzePipeline.Run(
                         result,
-                        (all, r) => all.Count == 1 && sources.Count == 1 ? AnalyzePipeline.CollectEvents(sources, predicate, result, all[0])
+                        (all, r) => all.Count == 1 && sources.Count == 1 && !ProbeSpill.ReadsInSlices(sources, options.Threads)
+                            ? AnalyzePipeline.CollectEvents(sources, predicate, result, all[0])
                             : (spill ??= new ProbeSpill(parse.GetValue(spillDir) ?? dir, all) { Threads = options.Threads }).Collect(r, sources, predicate, result),
                         dir,
                         settings,

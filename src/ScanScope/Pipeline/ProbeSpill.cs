@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
+using ScanScope.Capture;
 using ScanScope.Confirmation;
 using ScanScope.Packets;
 
@@ -18,7 +19,11 @@ namespace ScanScope.Pipeline;
 /// clustered source on disk, written and read once. A probe goes to its file in reading order, and
 /// a round reads its inputs' files in input order, so a round's probes, and every result, are those a
 /// pass over the inputs for that round would give. One thread per input (a month of hourly files
-/// spreads over the cores; one large file is read by one).
+/// spreads over the cores); when there are fewer inputs than threads and all are uncompressed pcap
+/// files, they are cut into as many slices as threads at record starts, as the fold cuts them, and
+/// each slice's part of an input is a unit of its own, read by one thread and spilled to its own files
+/// (a cut that a slice's reader did not end on — a false record start — makes the spill read whole
+/// inputs instead).
 /// </remarks>
 public sealed class ProbeSpill : IDisposable
 {
@@ -29,7 +34,7 @@ public sealed class ProbeSpill : IDisposable
     private readonly IReadOnlyList<IReadOnlyDictionary<uint, int>> _rounds;
     private readonly bool[] _read;
     private bool _spilled;
-    private int _inputs;
+    private int _units;
 
     /// <summary>
     /// A spill for <paramref name="rounds"/> (each the clustered sources of one round), in a folder of
@@ -71,16 +76,15 @@ public sealed class ProbeSpill : IDisposable
 
         if (!_spilled)
         {
-            Spill(inputs, filter, features);
-            _inputs = inputs.Count;
+            _units = Spill(inputs, filter, features);
             _spilled = true;
         }
 
         var builder = SourceEventsBuilder.For(_rounds[round], features.Features);
         var buffer = new LoggedProbe[BufferRecords];
-        for (var input = 0; input < _inputs; input++)
+        for (var unit = 0; unit < _units; unit++)
         {
-            var path = FileOf(round, input);
+            var path = FileOf(round, unit);
             if (!File.Exists(path))
             {
                 continue;
@@ -117,11 +121,38 @@ public sealed class ProbeSpill : IDisposable
         }
     }
 
-    private string FileOf(int round, int input) => Path.Combine(_directory!, $"round-{round}.input-{input}.probes");
+    /// <summary>
+    /// True when a spill on <paramref name="threads"/> threads reads <paramref name="inputs"/> in
+    /// slices: fewer inputs than threads, every one an uncompressed classic pcap file.
+    /// </summary>
+    public static bool ReadsInSlices(IReadOnlyList<PacketSource> inputs, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return threads > 1 && inputs.Count > 0 && inputs.Count < threads && inputs.All(i => i.SlicePath is not null);
+    }
 
-    // One pass over the inputs, on up to Threads of them at once: each probe of a round's source is
-    // appended to that round's file of its input, so a round read input after input is in reading order.
-    private void Spill(IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features)
+    /// <summary>Units the inputs were read in: whole inputs, or slices of them (see the remarks).</summary>
+    public int Units => _units;
+
+    private string FileOf(int round, int unit) => Path.Combine(_directory!, $"round-{round}.unit-{unit}.probes");
+
+    // The units of reading, in reading order: slices of the inputs cut as the fold cuts them when there
+    // are fewer inputs than threads and all can be sliced, else the whole inputs (limit long.MaxValue,
+    // opened with their own reader).
+    private List<PartitionedFold.Segment> UnitsOf(IReadOnlyList<PacketSource> inputs)
+    {
+        if (ReadsInSlices(inputs, Threads))
+        {
+            return [.. PartitionedFold.Slices(PartitionedFold.PlanCuts(inputs, Threads), inputs.Count).SelectMany(s => s)];
+        }
+
+        return [.. Enumerable.Range(0, inputs.Count).Select(i => new PartitionedFold.Segment(i, 0, long.MaxValue))];
+    }
+
+    // One pass over the inputs, on up to Threads units at once: each probe of a round's source is
+    // appended to that round's file of its unit, so a round read unit after unit is in reading order.
+    // Returns the number of units.
+    private int Spill(IReadOnlyList<PacketSource> inputs, IPacketPredicate filter, AnalysisResult features)
     {
         var roundOf = new Dictionary<uint, int>();
         for (var r = 0; r < _rounds.Count; r++)
@@ -133,20 +164,52 @@ public sealed class ProbeSpill : IDisposable
         }
 
         _directory = TempFolders.Create(_parent, ".scanscope-spill-");
-        var records = new long[inputs.Count];
+        var units = UnitsOf(inputs);
+        var records = SpillUnits(units, inputs, roundOf, filter, features);
+        if (records is null)
+        {
+            // A slice's reader did not end on the next cut: the whole inputs, from fresh files.
+            foreach (var file in Directory.EnumerateFiles(_directory))
+            {
+                File.Delete(file);
+            }
+
+            units = [.. Enumerable.Range(0, inputs.Count).Select(i => new PartitionedFold.Segment(i, 0, long.MaxValue))];
+            records = SpillUnits(units, inputs, roundOf, filter, features)!;
+        }
+
+        Bytes = records.Sum() * RecordBytes;
+        return units.Count;
+    }
+
+    // Spills every unit (in parallel); null when a sliced unit's reader did not end on its limit.
+    private long[]? SpillUnits(List<PartitionedFold.Segment> units, IReadOnlyList<PacketSource> inputs, Dictionary<uint, int> roundOf, IPacketPredicate filter, AnalysisResult features)
+    {
+        var records = new long[units.Count];
+        var misplaced = 0;
         try
         {
-            Parallel.For(0, inputs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Threads) }, i => records[i] = SpillInput(i, inputs[i], roundOf, filter, features));
+            Parallel.For(0, units.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Threads) }, u =>
+            {
+                var (input, from, limit) = units[u];
+                var whole = from == 0 && limit == long.MaxValue;
+                using var reader = whole ? inputs[input].Open() : CaptureReader.OpenSlice(inputs[input].SlicePath!, from, limit, CaptureReadOptions.Default);
+                records[u] = SpillUnit(u, reader, roundOf, filter, features);
+                if (!whole && limit != long.MaxValue && ((PcapReader)reader).Position != limit)
+                {
+                    Interlocked.Exchange(ref misplaced, 1);
+                }
+            });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)
         {
             ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
 
-        Bytes = records.Sum() * RecordBytes;
+        return misplaced == 0 ? records : null;
     }
 
-    private long SpillInput(int input, PacketSource source, Dictionary<uint, int> roundOf, IPacketPredicate filter, AnalysisResult features)
+    private long SpillUnit(int unit, IPacketReader reader, Dictionary<uint, int> roundOf, IPacketPredicate filter, AnalysisResult features)
     {
         var files = new FileStream?[_rounds.Count];
         var buffers = new LoggedProbe[_rounds.Count][];
@@ -155,7 +218,6 @@ public sealed class ProbeSpill : IDisposable
         try
         {
             var batch = new PacketRecord[4096];
-            using var reader = source.Open();
             for (var n = reader.ReadBatch(batch); n > 0; n = reader.ReadBatch(batch))
             {
                 foreach (ref readonly var p in batch.AsSpan(0, n))
@@ -193,6 +255,6 @@ public sealed class ProbeSpill : IDisposable
             }
         }
 
-        FileStream Create(int round) => new(FileOf(round, input), FileMode.Create, FileAccess.Write, FileShare.None, 1);
+        FileStream Create(int round) => new(FileOf(round, unit), FileMode.Create, FileAccess.Write, FileShare.None, 1);
     }
 }

@@ -61,15 +61,53 @@ public sealed class ProbeSpillTests : IDisposable
         Assert.Equal([Path.Combine(folder, "keep.txt")], Directory.GetFileSystemEntries(folder));
         for (var r = 0; r < rounds.Count; r++)
         {
-            var direct = ScanScope.Cli.AnalyzePipeline.CollectEvents(inputs, SynPredicate.Instance, features, rounds[r]);
-            Assert.NotEmpty(direct);
-            Assert.Equal(direct.Keys.Order(), spilled[r].Keys.Order());
-            foreach (var (src, e) in direct)
+            AssertSameProbes(ScanScope.Cli.AnalyzePipeline.CollectEvents(inputs, SynPredicate.Instance, features, rounds[r]), spilled[r]);
+        }
+    }
+
+    [Fact]
+    public void OneLargeFile_IsSpilledInSlicesOnTwoThreads_AndEveryRoundGetsWhatAPassGives()
+    {
+        // Given one simulated month in one pcap file (it can be sliced), its features, two rounds
+        var scenario = Path.Combine(_dir, "one");
+        ScenarioSimulator.Run(ScenarioProfiles.Get("small", seed: 6), scenario);
+        PacketSource[] inputs = [PacketSource.FromFile(Path.Combine(scenario, "capture.pcap"))];
+        var features = Analysis.Run(inputs, new AnalysisOptions { Threads = 1 }, TestContext.Current.CancellationToken);
+        var busy = features.Features.Where(f => f.Packets > 1).Select(f => f.Src).ToArray();
+        var rounds = Enumerable.Range(0, 2).Select(r => busy.Where((_, i) => i % 2 == r).ToDictionary(s => s, _ => r)).ToList();
+        Assert.True(ProbeSpill.ReadsInSlices(inputs, 2));
+        Assert.False(ProbeSpill.ReadsInSlices(inputs, 1));
+
+        // When the spill reads it on two threads
+        var spilled = new List<Dictionary<uint, SourceEvents>>();
+        using (var spill = new ProbeSpill(Path.Combine(_dir, "scratch-one"), rounds) { Threads = 2 })
+        {
+            for (var r = 0; r < rounds.Count; r++)
             {
-                Assert.Equal(e.TimesNs, spilled[r][src].TimesNs);
-                Assert.Equal(e.Destinations, spilled[r][src].Destinations);
-                Assert.Equal(e.Ports, spilled[r][src].Ports);
+                spilled.Add(spill.Collect(r, inputs, SynPredicate.Instance, features));
             }
+
+            // Then it read two slices of the one file
+            Assert.Equal(2, spill.Units);
+        }
+
+        // And each round holds what a pass over the file for it collects, probe for probe, in order
+        for (var r = 0; r < rounds.Count; r++)
+        {
+            AssertSameProbes(ScanScope.Cli.AnalyzePipeline.CollectEvents(inputs, SynPredicate.Instance, features, rounds[r]), spilled[r]);
+        }
+    }
+
+    // The same sources with the same probes, in the same order.
+    private static void AssertSameProbes(Dictionary<uint, SourceEvents> direct, Dictionary<uint, SourceEvents> spilled)
+    {
+        Assert.NotEmpty(direct);
+        Assert.Equal(direct.Keys.Order(), spilled.Keys.Order());
+        foreach (var (src, e) in direct)
+        {
+            Assert.Equal(e.TimesNs, spilled[src].TimesNs);
+            Assert.Equal(e.Destinations, spilled[src].Destinations);
+            Assert.Equal(e.Ports, spilled[src].Ports);
         }
     }
 

@@ -210,9 +210,19 @@ public sealed class SlicedFoldTests : IDisposable
         // When it is folded on two threads, Then the wrong cut is caught and the result is exact
         var options = new AnalysisOptions { BinSeconds = 300, ProbeLogBytes = 1L << 26 };
         Assert.Null(PartitionedFold.RunSlices([input], options with { Threads = 2 }, [cut], (_, _) => { }, TestContext.Current.CancellationToken));
-        AssertSame(
-            Analysis.Run([path], options with { Threads = 1 }, TestContext.Current.CancellationToken),
-            Analysis.Run([path], options with { Threads = 2 }, TestContext.Current.CancellationToken));
+        var one = Analysis.Run([path], options with { Threads = 1 }, TestContext.Current.CancellationToken);
+        AssertSame(one, Analysis.Run([path], options with { Threads = 2 }, TestContext.Current.CancellationToken));
+
+        // And the second pass's spill, which cuts the file the same way, catches it too: it reads the
+        // whole file instead, and its probes are those of a direct pass
+        var round = one.Features.ToDictionary(f => f.Src, _ => 0);
+        using var spill = new ProbeSpill(Path.Combine(_dir, "spill"), [round]) { Threads = 2 };
+        var spilled = spill.Collect(0, [input], SynPredicate.Instance, one);
+        Assert.Equal(1, spill.Units);
+        var direct = ScanScope.Cli.AnalyzePipeline.CollectEvents([input], SynPredicate.Instance, one, round);
+        Assert.Equal(direct.Keys.Order(), spilled.Keys.Order());
+        Assert.Equal(direct.Values.Sum(e => e.Count), spilled.Values.Sum(e => e.Count));
+        Assert.All(direct, d => Assert.Equal(d.Value.TimesNs, spilled[d.Key].TimesNs));
     }
 
     [Fact]
