@@ -17,8 +17,8 @@ namespace ScanScope.Pipeline;
 /// whole clusters. Reading the inputs once per round cost a pass over the whole month per round
 /// (a /16 month: hundreds of GB, several rounds); the spill costs one pass and 18 bytes per probe of a
 /// clustered source on disk, written and read once. A probe goes to its file in reading order, and
-/// a round reads its inputs' files in input order, so a round's probes, and every result, are those a
-/// pass over the inputs for that round would give. One thread per input (a month of hourly files
+/// a round reads its files in reading order (input after input, slice after slice), so a round's
+/// probes, and every result, are those a pass over the inputs for that round would give. One thread per input (a month of hourly files
 /// spreads over the cores); when there are fewer inputs than threads and all are uncompressed pcap
 /// files, they are cut into as many slices as threads at record starts, as the fold cuts them, and
 /// each slice's part of an input is a unit of its own, read by one thread and spilled to its own files
