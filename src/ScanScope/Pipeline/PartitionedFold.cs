@@ -35,7 +35,7 @@ internal static class PartitionedFold
     {
         cancellation.ThrowIfCancellationRequested();
         var count = options.Threads;
-        if (count > 1 && inputs.Count > 0 && inputs.All(i => i.SlicePath is not null)
+        if (count > 1 && CanSlice(inputs)
             && RunSlices(inputs, options, PlanCuts(inputs, count), progress, cancellation) is { } sliced)
         {
             return sliced;
@@ -117,6 +117,9 @@ internal static class PartitionedFold
         progress(reader.Counters, endsFile);
         return (reader.Counters, reader is PcapReader pcap ? pcap.Position : -1);
     }
+
+    /// <summary>True when the inputs can be cut into slices: at least one, every one an uncompressed classic pcap file.</summary>
+    internal static bool CanSlice(IReadOnlyList<PacketSource> inputs) => inputs.Count > 0 && inputs.All(i => i.SlicePath is not null);
 
     /// <summary>The records of input <c>Input</c> that start in <c>[From, Limit)</c>; <c>Limit</c> is <see cref="long.MaxValue"/> to the file's end.</summary>
     internal readonly record struct Segment(int Input, long From, long Limit);

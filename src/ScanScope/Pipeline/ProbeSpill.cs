@@ -128,7 +128,7 @@ public sealed class ProbeSpill : IDisposable
     public static bool ReadsInSlices(IReadOnlyList<PacketSource> inputs, int threads)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        return threads > 1 && inputs.Count > 0 && inputs.Count < threads && inputs.All(i => i.SlicePath is not null);
+        return threads > 1 && inputs.Count < threads && PartitionedFold.CanSlice(inputs);
     }
 
     /// <summary>Units the inputs were read in: whole inputs, or slices of them (see the remarks).</summary>
@@ -141,13 +141,13 @@ public sealed class ProbeSpill : IDisposable
     // opened with their own reader).
     private List<PartitionedFold.Segment> UnitsOf(IReadOnlyList<PacketSource> inputs)
     {
-        if (ReadsInSlices(inputs, Threads))
-        {
-            return [.. PartitionedFold.Slices(PartitionedFold.PlanCuts(inputs, Threads), inputs.Count).SelectMany(s => s)];
-        }
-
-        return [.. Enumerable.Range(0, inputs.Count).Select(i => new PartitionedFold.Segment(i, 0, long.MaxValue))];
+        return ReadsInSlices(inputs, Threads)
+            ? [.. PartitionedFold.Slices(PartitionedFold.PlanCuts(inputs, Threads), inputs.Count).SelectMany(s => s)]
+            : WholeInputs(inputs);
     }
+
+    private static List<PartitionedFold.Segment> WholeInputs(IReadOnlyList<PacketSource> inputs)
+        => [.. Enumerable.Range(0, inputs.Count).Select(i => new PartitionedFold.Segment(i, 0, long.MaxValue))];
 
     // One pass over the inputs, on up to Threads units at once: each probe of a round's source is
     // appended to that round's file of its unit, so a round read unit after unit is in reading order.
@@ -174,7 +174,7 @@ public sealed class ProbeSpill : IDisposable
                 File.Delete(file);
             }
 
-            units = [.. Enumerable.Range(0, inputs.Count).Select(i => new PartitionedFold.Segment(i, 0, long.MaxValue))];
+            units = WholeInputs(inputs);
             records = SpillUnits(units, inputs, roundOf, filter, features)!;
         }
 
