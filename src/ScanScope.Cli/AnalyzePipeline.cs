@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using ScanScope.Capture;
 using ScanScope.Clustering;
 using ScanScope.Confirmation;
@@ -240,57 +240,114 @@ internal static class AnalyzePipeline
         return builder.Build();
     }
 
+    /// <summary>
+    /// Adds the clustering, the categories, the stage times and the second pass to summary.json:
+    /// what the file holds is copied as it is (a <see cref="JsonDocument"/>, not a node tree: this
+    /// runs once per process and the tree's first use costs more than the rest of the method).
+    /// </summary>
     private static void UpdateSummary(string path, ClusteringOptions options, ClusteringOutcome? outcome, ConfirmationResult confirmation, List<(string Stage, double Seconds)> timings, int secondPassRounds, string probesFrom)
     {
-        var root = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : [];
-        var clustering = new JsonObject
+        using var existing = JsonDocument.Parse(File.Exists(path) ? File.ReadAllBytes(path) : "{}"u8.ToArray());
+        string[] added = ["clustering", "categories", "stage_seconds", "second_pass_rounds", "second_pass_probes_from"];
+        var categories = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var c in confirmation.Clusters)
         {
-            ["algorithm"] = options.Algorithm.ToString().ToLowerInvariant(),
-            ["scaler"] = options.Scaler.ToString().ToLowerInvariant(),
-            ["clusters"] = outcome?.ClusterCount ?? 0,
-            ["noise"] = outcome?.Labels.Count(l => l == -1) ?? 0,
-            ["heavy_hitters"] = outcome?.Labels.Count(l => l == -2) ?? 0,
-        };
-        if (outcome?.Dbscan is { } db)
-        {
-            clustering["eps"] = db.Eps;
-            clustering["min_samples"] = db.MinSamples;
-            clustering["eps_reason"] = db.EpsReason;
+            categories[c.Summary.Category] = categories.GetValueOrDefault(c.Summary.Category) + 1;
         }
 
-        if (outcome?.Hdbscan is not null)
+        var stages = new List<(string Name, JsonElement? Old, double New)>();
+        if (existing.RootElement.TryGetProperty("stage_seconds", out var old) && old.ValueKind == JsonValueKind.Object)
         {
-            clustering["min_cluster_size"] = options.Hdbscan.MinClusterSize;
-        }
-
-        if (options.Algorithm == ClusteringAlgorithm.Siblings)
-        {
-            var s = options.Siblings;
-            clustering["siblings"] = new JsonObject
+            foreach (var p in old.EnumerateObject())
             {
-                ["bin_seconds"] = s.BinSeconds,
-                ["sigmas"] = s.Sigmas,
-                ["period_tolerance"] = s.PeriodTolerance,
-                ["start_gaps"] = s.StartGaps,
-                ["launch_skew_seconds"] = s.LaunchSkewSeconds,
-                ["start_cap_seconds"] = s.StartCapSeconds,
-                ["port_jaccard"] = s.PortJaccard,
-            };
+                stages.Add((p.Name, p.Value, 0));
+            }
         }
 
-        root["clustering"] = clustering;
-        root["categories"] = new JsonObject(confirmation.Clusters.GroupBy(c => c.Summary.Category).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => KeyValuePair.Create(g.Key, (JsonNode?)g.Count())));
-        var stages = root["stage_seconds"] as JsonObject ?? [];
         foreach (var (stage, seconds) in timings)
         {
-            stages[stage] = Math.Round(seconds, 3);
+            var at = stages.FindIndex(x => x.Name == stage);
+            var entry = (stage, (JsonElement?)null, Math.Round(seconds, 3));
+            if (at >= 0)
+            {
+                stages[at] = entry;
+            }
+            else
+            {
+                stages.Add(entry);
+            }
         }
 
-        root["stage_seconds"] = stages;
-        root["second_pass_rounds"] = secondPassRounds;
-        root["second_pass_probes_from"] = probesFrom;
-        AtomicFile.Write(path, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.Write(path, AnalysisWriter.IndentedJson(w =>
+        {
+            w.WriteStartObject();
+            foreach (var p in existing.RootElement.EnumerateObject())
+            {
+                if (Array.IndexOf(added, p.Name) < 0)
+                {
+                    p.WriteTo(w);
+                }
+            }
+
+            w.WriteStartObject("clustering");
+            w.WriteString("algorithm", options.Algorithm.ToString().ToLowerInvariant());
+            w.WriteString("scaler", options.Scaler.ToString().ToLowerInvariant());
+            w.WriteNumber("clusters", outcome?.ClusterCount ?? 0);
+            w.WriteNumber("noise", outcome?.Labels.Count(l => l == -1) ?? 0);
+            w.WriteNumber("heavy_hitters", outcome?.Labels.Count(l => l == -2) ?? 0);
+            if (outcome?.Dbscan is { } db)
+            {
+                w.WriteNumber("eps", db.Eps);
+                w.WriteNumber("min_samples", db.MinSamples);
+                w.WriteString("eps_reason", db.EpsReason);
+            }
+
+            if (outcome?.Hdbscan is not null)
+            {
+                w.WriteNumber("min_cluster_size", options.Hdbscan.MinClusterSize);
+            }
+
+            if (options.Algorithm == ClusteringAlgorithm.Siblings)
+            {
+                var s = options.Siblings;
+                w.WriteStartObject("siblings");
+                w.WriteNumber("bin_seconds", s.BinSeconds);
+                w.WriteNumber("sigmas", s.Sigmas);
+                w.WriteNumber("period_tolerance", s.PeriodTolerance);
+                w.WriteNumber("start_gaps", s.StartGaps);
+                w.WriteNumber("launch_skew_seconds", s.LaunchSkewSeconds);
+                w.WriteNumber("start_cap_seconds", s.StartCapSeconds);
+                w.WriteNumber("port_jaccard", s.PortJaccard);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+            w.WriteStartObject("categories");
+            foreach (var (category, count) in categories)
+            {
+                w.WriteNumber(category, count);
+            }
+
+            w.WriteEndObject();
+            w.WriteStartObject("stage_seconds");
+            foreach (var (name, oldValue, seconds) in stages)
+            {
+                w.WritePropertyName(name);
+                if (oldValue is { } v)
+                {
+                    v.WriteTo(w);
+                }
+                else
+                {
+                    w.WriteNumberValue(seconds);
+                }
+            }
+
+            w.WriteEndObject();
+            w.WriteNumber("second_pass_rounds", secondPassRounds);
+            w.WriteString("second_pass_probes_from", probesFrom);
+            w.WriteEndObject();
+        }));
     }
 
     /// <summary>Every CSV of the output folder becomes a table of the same name; column types are inferred.</summary>

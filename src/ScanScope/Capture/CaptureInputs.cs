@@ -42,14 +42,41 @@ public static class CaptureInputs
         }
 
         var firsts = new long?[files.Count];
-        Parallel.For(0, files.Count, i => firsts[i] = CaptureReader.FirstTimestamp(files[i]));
-        var ordered = files
-            .Select((f, i) => (File: f, First: firsts[i]))
-            .OrderBy(x => x.First is null)
-            .ThenBy(x => x.First ?? 0)
-            .ThenBy(x => x.File, StringComparer.Ordinal)
-            .Select(x => x.File);
-        return stdin ? ["-", .. ordered] : [.. ordered];
+        if (files.Count == 1)
+        {
+            firsts[0] = CaptureReader.FirstTimestamp(files[0]);
+        }
+        else
+        {
+            Parallel.For(0, files.Count, i => firsts[i] = CaptureReader.FirstTimestamp(files[i]));
+        }
+
+        // By first timestamp, files without one last, then by name.
+        var order = new int[files.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => (firsts[a], firsts[b]) switch
+        {
+            (null, null) => string.CompareOrdinal(files[a], files[b]),
+            (null, _) => 1,
+            (_, null) => -1,
+            var (x, y) => x.Value != y.Value ? x.Value.CompareTo(y.Value) : string.CompareOrdinal(files[a], files[b]),
+        });
+        var ordered = new List<string>(order.Length + 1);
+        if (stdin)
+        {
+            ordered.Add("-");
+        }
+
+        foreach (var i in order)
+        {
+            ordered.Add(files[i]);
+        }
+
+        return ordered;
     }
 
     private static IEnumerable<string> ExpandOne(string input)

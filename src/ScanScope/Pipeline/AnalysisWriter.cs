@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -103,66 +104,133 @@ public static class AnalysisWriter
         ArgumentNullException.ThrowIfNull(extraTimings);
         var t = result.Telescope;
         var o = result.Options;
-        var skipped = Enum.GetValues<SkipReason>().Where(r => r != SkipReason.None && result.Counters.Skipped(r) > 0)
-            .ToDictionary(r => r.ToString(), r => result.Counters.Skipped(r));
-        var summary = new Dictionary<string, object?>
+        return IndentedJson(w =>
         {
-            ["inputs"] = result.Inputs,
-            ["packets"] = new Dictionary<string, object?>
+            w.WriteStartObject();
+            Strings(w, "inputs", result.Inputs);
+            w.WriteStartObject("packets");
+            w.WriteNumber("records_read", result.Counters.Records);
+            w.WriteNumber("tcp", result.Counters.Packets);
+            w.WriteNumber("used", result.Used);
+            w.WriteStartObject("skipped_by_reader");
+            foreach (var r in Enum.GetValues<SkipReason>())
             {
-                ["records_read"] = result.Counters.Records,
-                ["tcp"] = result.Counters.Packets,
-                ["used"] = result.Used,
-                ["skipped_by_reader"] = skipped,
-                ["outside_window"] = result.OutsideWindow,
-                ["outside_telescope"] = result.OutsideTelescope,
-                ["filtered"] = result.Filtered,
-                ["filter"] = o.Filter.Describe(),
-            },
-            ["window"] = new Dictionary<string, object?>
-            {
-                ["start"] = Timestamp(result.WindowStartNs),
-                ["end"] = Timestamp(result.WindowEndNs),
-                ["start_unix"] = result.WindowStartNs / 1_000_000_000L,
-                ["end_unix"] = result.WindowEndNs / 1_000_000_000L,
-                ["bin_seconds"] = o.BinSeconds,
-            },
-            ["telescope"] = new Dictionary<string, object?>
-            {
-                ["space"] = t.Space.ToString(),
-                ["space_inferred"] = t.Space.Inferred,
-                ["observers"] = t.Observers,
-                ["observers_seen"] = t.ObserversSeen,
-                ["active_observers"] = t.ActiveObservers,
-                ["uptime_threshold"] = t.UptimeThreshold,
-                ["uptime_period_minutes"] = t.UptimePeriodMinutes,
-                ["informative_periods"] = t.EffectivePeriods,
-                ["window_minutes"] = t.WindowMinutes,
-                ["outage_minutes"] = t.OutageMinutes,
-                ["outages"] = t.Outages.Take(1000).Select(x => new Dictionary<string, object> { ["start"] = Timestamp(x.StartNs), ["minutes"] = x.Minutes }).ToList(),
-                ["outages_listed"] = Math.Min(t.Outages.Count, 1000),
-                ["outage_runs"] = t.Outages.Count,
-                ["uptime_classes"] = t.UptimeClasses.Select(c => new Dictionary<string, object>
+                if (r != SkipReason.None && result.Counters.Skipped(r) > 0)
                 {
-                    ["class"] = c.Label, ["lower"] = c.Lower, ["upper"] = c.Upper, ["observers"] = c.Observers, ["mean_uptime"] = c.MeanUptime,
-                }).ToList(),
-            },
-            ["sources"] = result.Features.Count,
-            ["heavy_hitters"] = new Dictionary<string, object?>
+                    w.WriteNumber(r.ToString(), result.Counters.Skipped(r));
+                }
+            }
+
+            w.WriteEndObject();
+            w.WriteNumber("outside_window", result.OutsideWindow);
+            w.WriteNumber("outside_telescope", result.OutsideTelescope);
+            w.WriteNumber("filtered", result.Filtered);
+            w.WriteString("filter", o.Filter.Describe());
+            w.WriteEndObject();
+
+            w.WriteStartObject("window");
+            w.WriteString("start", Timestamp(result.WindowStartNs));
+            w.WriteString("end", Timestamp(result.WindowEndNs));
+            w.WriteNumber("start_unix", result.WindowStartNs / 1_000_000_000L);
+            w.WriteNumber("end_unix", result.WindowEndNs / 1_000_000_000L);
+            w.WriteNumber("bin_seconds", o.BinSeconds);
+            w.WriteEndObject();
+
+            w.WriteStartObject("telescope");
+            w.WriteString("space", t.Space.ToString());
+            w.WriteBoolean("space_inferred", t.Space.Inferred);
+            w.WriteNumber("observers", t.Observers);
+            w.WriteNumber("observers_seen", t.ObserversSeen);
+            w.WriteNumber("active_observers", t.ActiveObservers);
+            w.WriteNumber("uptime_threshold", t.UptimeThreshold);
+            w.WriteNumber("uptime_period_minutes", t.UptimePeriodMinutes);
+            w.WriteNumber("informative_periods", t.EffectivePeriods);
+            w.WriteNumber("window_minutes", t.WindowMinutes);
+            w.WriteNumber("outage_minutes", t.OutageMinutes);
+            w.WriteStartArray("outages");
+            foreach (var x in t.Outages.Take(1000))
             {
-                ["count"] = result.HeavyHitters.Count,
-                ["coverage_threshold"] = double.IsNaN(result.HeavyHitters.Threshold) ? null : result.HeavyHitters.Threshold,
-                ["coverage"] = o.HeavyHitterCoverage == HeavyHitterCoverage.PerPort ? "per-port" : "total",
-                ["method"] = o.HeavyHitterThreshold is null && o.HeavyHitterCoverage == HeavyHitterCoverage.Total ? "kneedle" : "fixed",
-                ["knee_sensitivity"] = o.KneeSensitivity,
-            },
-            ["seconds_per_stage"] = result.Timings.Concat(extraTimings).ToDictionary(s => s.Stage, s => Math.Round(s.Seconds, 6)),
-            ["warnings"] = result.Warnings,
-        };
-        return JsonSerializer.Serialize(summary, SummaryOptions) + "\n";
+                w.WriteStartObject();
+                w.WriteString("start", Timestamp(x.StartNs));
+                w.WriteNumber("minutes", x.Minutes);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("outages_listed", Math.Min(t.Outages.Count, 1000));
+            w.WriteNumber("outage_runs", t.Outages.Count);
+            w.WriteStartArray("uptime_classes");
+            foreach (var c in t.UptimeClasses)
+            {
+                w.WriteStartObject();
+                w.WriteString("class", c.Label);
+                w.WriteNumber("lower", c.Lower);
+                w.WriteNumber("upper", c.Upper);
+                w.WriteNumber("observers", c.Observers);
+                w.WriteNumber("mean_uptime", c.MeanUptime);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+
+            w.WriteNumber("sources", result.Features.Count);
+            w.WriteStartObject("heavy_hitters");
+            w.WriteNumber("count", result.HeavyHitters.Count);
+            if (double.IsNaN(result.HeavyHitters.Threshold))
+            {
+                w.WriteNull("coverage_threshold");
+            }
+            else
+            {
+                w.WriteNumber("coverage_threshold", result.HeavyHitters.Threshold);
+            }
+
+            w.WriteString("coverage", o.HeavyHitterCoverage == HeavyHitterCoverage.PerPort ? "per-port" : "total");
+            w.WriteString("method", o.HeavyHitterThreshold is null && o.HeavyHitterCoverage == HeavyHitterCoverage.Total ? "kneedle" : "fixed");
+            w.WriteNumber("knee_sensitivity", o.KneeSensitivity);
+            w.WriteEndObject();
+
+            w.WriteStartObject("seconds_per_stage");
+            foreach (var s in result.Timings.Concat(extraTimings))
+            {
+                w.WriteNumber(s.Stage, Math.Round(s.Seconds, 6));
+            }
+
+            w.WriteEndObject();
+            Strings(w, "warnings", result.Warnings);
+            w.WriteEndObject();
+        });
     }
 
-    private static readonly JsonSerializerOptions SummaryOptions = new() { WriteIndented = true };
+    /// <summary>
+    /// Indented JSON text with a final newline, written straight to a <see cref="Utf8JsonWriter"/>:
+    /// the reflection serializer (and, less so, the node tree) costs a fresh process tens of
+    /// milliseconds the first time (converters and accessors compiled at run time).
+    /// </summary>
+    public static string IndentedJson(Action<Utf8JsonWriter> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            write(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+
 
     private static void WriteAtomically(string path, Action<TextWriter> write)
     {

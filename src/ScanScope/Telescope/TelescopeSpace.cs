@@ -1,3 +1,5 @@
+using ScanScope.Packets;
+
 namespace ScanScope.Telescope;
 
 /// <summary>
@@ -64,22 +66,7 @@ public sealed class TelescopeSpace
     }
 
     /// <summary>True when <paramref name="address"/> is in the space.</summary>
-    public bool Contains(uint address)
-    {
-        if (_firsts.Length == 1)
-        {
-            return address >= _firsts[0] && address <= _lasts[0];
-        }
-
-        var at = Array.BinarySearch(_firsts, address);
-        if (at >= 0)
-        {
-            return true;
-        }
-
-        at = ~at - 1;
-        return at >= 0 && address <= _lasts[at];
-    }
+    public bool Contains(uint address) => CidrSet.InRanges(_firsts, _lasts, address);
 
     /// <summary>True when every address from <paramref name="first"/> to <paramref name="last"/> is in the space.</summary>
     public bool ContainsAll(uint first, uint last)

@@ -37,6 +37,25 @@ public sealed class TelescopeSpaceTests
     }
 
     [Fact]
+    public void Contains_AgreesWithTheBlocks_ForAnyNumberOfRanges()
+    {
+        // Spaces of 1 to 40 random blocks (overlapping, adjacent or apart), probed at random and at
+        // every block's edges: membership is "some block holds the address".
+        var gen = from blocks in Gen.Select(Gen.UInt[0x0A000000u, 0x0A00FFFFu], Gen.Int[16, 32]).Array[1, 40]
+                  from probes in Gen.UInt[0x09FFFF00u, 0x0A010100u].Array[50]
+                  select (blocks: blocks.Select(b => new TelescopeBlock(b.Item1 & (uint.MaxValue << (32 - b.Item2)), b.Item2)).ToArray(), probes);
+        gen.Sample(t =>
+        {
+            var space = new TelescopeSpace(t.blocks);
+            var edges = t.blocks.SelectMany(b => new[] { b.Network - 1, b.Network, b.Last, b.Last + 1 });
+            foreach (var a in t.probes.Concat(edges))
+            {
+                Assert.Equal(t.blocks.Any(b => b.Contains(a)), space.Contains(a));
+            }
+        });
+    }
+
+    [Fact]
     public void ContainsAll_AgreesWithCheckingEachAddress()
     {
         var space = TelescopeSpace.Parse(["10.0.0.0/24", "10.0.1.0/25", "10.0.2.0/24", "10.0.4.0/22"]);
