@@ -11,7 +11,7 @@ namespace ScanScope.Pipeline;
 /// <summary>
 /// Reads the inputs in batches and folds every packet into one of P partial states, partitioned
 /// by address: partition k keeps the sources whose address hashes to k and the observers whose
-/// address hashes to k. The partitions never share a source or an observer, so they need no merge
+/// /20 hashes to k. The partitions never share a source or an observer, so they need no merge
 /// of per-source state, and every batch is folded by P threads at once, also for a single file.
 /// </summary>
 /// <remarks>
@@ -524,8 +524,16 @@ internal static class PartitionedFold
         return all.FirstOrDefault(x => x is not OperationCanceledException) ?? all[0];
     }
 
-    /// <summary>The partition (of <paramref name="count"/>) that owns a source or an observer: multiplicative hashing, so neighbouring addresses (one /24 of scanners) spread over the partitions.</summary>
+    /// <summary>The partition (of <paramref name="count"/>) that owns a source: multiplicative hashing, so neighbouring addresses (one /24 of scanners) spread over the partitions.</summary>
     internal static int Owner(uint address, int count) => count == 1 ? 0 : (int)(((ulong)(address * 0x9E3779B1u) * (uint)count) >> 32);
+
+    /// <summary>
+    /// The partition that owns an observer: its /20 (the telescope state's block), hashed. Whole
+    /// blocks per partition keep each partition's open-minute bitmaps to its own blocks: hashed per
+    /// address, every block was in every partition, so a slice's worker kept P times the bitmaps hot
+    /// and sealed every block P times a minute.
+    /// </summary>
+    internal static int ObserverOwner(uint address, int count) => Owner(address >> TelescopeAccumulator.BlockShift, count);
 
     /// <summary>Packets a partition holds back before folding them grouped by source (24 MB, and as much again for the grouping).</summary>
     private const int PendingPackets = 1 << 20;
@@ -640,9 +648,9 @@ internal static class PartitionedFold
 
                 if (slice)
                 {
-                    States[Owner(packet.Dst)].Telescope.Add(packet.Dst, ts);
+                    States[ObserverOwner(packet.Dst, count)].Telescope.Add(packet.Dst, ts);
                 }
-                else if (Owner(packet.Dst) == index)
+                else if (ObserverOwner(packet.Dst, count) == index)
                 {
                     telescope.Add(packet.Dst, ts);
                 }

@@ -22,7 +22,9 @@ namespace ScanScope.Telescope;
 /// </remarks>
 public sealed class TelescopeAccumulator : ITelescopeCounts
 {
-    private const int SlotShift = 12;
+    /// <summary>log2 of the addresses per block (/20) of the per-minute bitmaps.</summary>
+    internal const int BlockShift = 12;
+    private const int SlotShift = BlockShift;
     private const int WordsPerSlot = 1 << (SlotShift - 6);
     private const int DenseAbove = WordsPerSlot * 4;
     private const ushort DenseMark = ushort.MaxValue;
