@@ -9,12 +9,13 @@ namespace ScanScope.Telescope;
 /// packet to the telescope (before the feature filter). Mergeable like the source accumulator.
 /// </summary>
 /// <remarks>
-/// Kept time-major: the open minute is a bitmap over the observers, one 512-byte block per /20
-/// that received anything (found through a table indexed by the address's upper 20 bits); when the
-/// packets move on to the next minute, its set bits are sealed into the minute's record (2-byte
-/// offsets per /20, or the block itself when more than 256 of its observers were up). Packets come
-/// in time order, so a packet costs one bit set in a few hot kilobytes instead of a lookup in a
-/// per-observer set spread over the whole telescope's memory (docs/benchmarks-features.md).
+/// Kept time-major: the open minute's destinations are appended to a list; when the packets move
+/// on to the next minute, the list is sorted and sealed into the minute's record (per /20, 2-byte
+/// offsets, or a 512-byte bitmap when more than 256 of its observers were up). A minute busier than
+/// the list's limit goes into a bitmap over the observers instead, one 512-byte block per /20 that
+/// received anything (found through a table indexed by the address's upper 20 bits), sealed the same
+/// way. Packets come in time order, so a packet costs an append (or one bit set) instead of a lookup
+/// in a per-observer set spread over the whole telescope's memory (docs/benchmarks-features.md).
 /// Memory grows with the (observer, minute) pairs that saw traffic, at most 512 bytes per /20 and
 /// minute: about 350 MB for a fully lit /16 month. A packet for a minute already sealed (reordered
 /// input, or two inputs read side by side) reopens that minute. The records are exact, so the merge
@@ -31,6 +32,14 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     private const long NsPerMinute = 60_000_000_000L;
     private const uint Closed = uint.MaxValue;
 
+    /// <summary>
+    /// Most destinations a minute keeps in arrival order before they go into its bitmaps. Kept as a
+    /// list and sorted when the minute is sealed, a packet costs an append; set one by one, it cost
+    /// a miss on a large telescope (a /20's bitmap in hundreds of kilobytes, few packets per /20 and
+    /// minute). A busier minute goes into the bitmaps, which bound its memory by the telescope's size.
+    /// </summary>
+    private const int PendingLimit = 1 << 16;
+
     // Slot + 1 of each /20, 0 for none: one table of 4,096 per /8 that received anything (a flat
     // table of every /20 would cost 4 MB per accumulator, and a sliced fold has one per partition
     // per slice).
@@ -41,6 +50,27 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     private ulong[] _dirty = new ulong[16];
     private int _slots;
     private readonly List<int> _touched = [];
+
+    // The open minute's destinations not yet set in the bitmaps, in arrival order (repeats allowed).
+    private readonly int _pendingLimit;
+    private uint[] _pending;
+    private uint[] _pendingScratch;
+    private int _pendingCount;
+
+    /// <summary>An empty accumulator.</summary>
+    public TelescopeAccumulator()
+        : this(PendingLimit)
+    {
+    }
+
+    /// <summary>An empty accumulator whose minutes go into the bitmaps past <paramref name="pendingLimit"/> packets (tests use small limits).</summary>
+    internal TelescopeAccumulator(int pendingLimit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pendingLimit, 1);
+        _pendingLimit = pendingLimit;
+        _pending = new uint[Math.Min(64, pendingLimit)];
+        _pendingScratch = new uint[_pending.Length];
+    }
 
     private uint _minute = Closed;
     private long _minuteFrom = long.MaxValue;
@@ -106,26 +136,56 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         }
 
         _minuteCount++;
-        var table = _slotOf[destination >> 24];
-        var slot = (table is null ? 0 : table[(int)(destination >> SlotShift) & 0xFFF]) - 1;
-        if (slot < 0)
+        if (_pendingCount == _pending.Length)
         {
-            slot = NewSlot(destination >> SlotShift);
+            MakeRoom();
         }
 
-        var word = (int)(destination >> 6) & (WordsPerSlot - 1);
-        ref var bits = ref _open[slot][word];
-        if (bits == 0)
+        _pending[_pendingCount++] = destination;
+    }
+
+    // A full pending list doubles up to its limit; past it, the list goes into the bitmaps.
+    private void MakeRoom()
+    {
+        if (_pending.Length < _pendingLimit)
         {
-            if (_dirty[slot] == 0)
+            Array.Resize(ref _pending, Math.Min(_pending.Length * 2, _pendingLimit));
+            _pendingScratch = new uint[_pending.Length];
+            return;
+        }
+
+        SetPending();
+    }
+
+    // Sets the pending destinations in the open minute's bitmaps.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void SetPending()
+    {
+        foreach (var destination in _pending.AsSpan(0, _pendingCount))
+        {
+            var table = _slotOf[destination >> 24];
+            var slot = (table is null ? 0 : table[(int)(destination >> SlotShift) & 0xFFF]) - 1;
+            if (slot < 0)
             {
-                _touched.Add(slot);
+                slot = NewSlot(destination >> SlotShift);
             }
 
-            _dirty[slot] |= 1UL << word;
+            var word = (int)(destination >> 6) & (WordsPerSlot - 1);
+            ref var bits = ref _open[slot][word];
+            if (bits == 0)
+            {
+                if (_dirty[slot] == 0)
+                {
+                    _touched.Add(slot);
+                }
+
+                _dirty[slot] |= 1UL << word;
+            }
+
+            bits |= 1UL << (int)(destination & 63);
         }
 
-        bits |= 1UL << (int)(destination & 63);
+        _pendingCount = 0;
     }
 
     /// <summary>Adds everything of <paramref name="other"/>; <paramref name="other"/> must not be used afterwards.</summary>
@@ -416,7 +476,7 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     /// <summary>Rough bytes held, for the memory benchmark.</summary>
     public long EstimateBytes()
     {
-        long bytes = _slotOf.Sum(t => (t?.Length ?? 0) * 4L) + (_slots * ((2L * WordsPerSlot * 8) + 16)) + (_minutePackets.EnsureCapacity(0) * 24L);
+        long bytes = _slotOf.Sum(t => (t?.Length ?? 0) * 4L) + (_slots * ((2L * WordsPerSlot * 8) + 16)) + (_minutePackets.EnsureCapacity(0) * 24L) + (8L * _pending.Length);
         foreach (var record in _sealed.Values)
         {
             bytes += 48 + (record.Length * 2L);
@@ -627,6 +687,15 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
             _minuteCount = 0;
         }
 
+        if (_touched.Count == 0 && _pendingCount > 0)
+        {
+            _sealed[_minute] = SealPending();
+        }
+        else if (_pendingCount > 0)
+        {
+            SetPending();
+        }
+
         if (_touched.Count > 0)
         {
             var length = 0;
@@ -692,6 +761,74 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
 
         _dirty[slot] = 0;
         return dense ? at + (WordsPerSlot * 4) : at;
+    }
+
+    // The open minute's record straight from its pending destinations (none in the bitmaps): sorted,
+    // each observer once, grouped by /20 in address order, in the same format as Seal's.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private ushort[] SealPending()
+    {
+        var values = _pending.AsSpan(0, _pendingCount);
+        SortedSpan.Sort(values, _pendingScratch);
+        var n = 1;
+        for (var i = 1; i < values.Length; i++)
+        {
+            values[n] = values[i];
+            n += values[i] != values[n - 1] ? 1 : 0;
+        }
+
+        values = values[..n];
+        var length = 0;
+        for (var i = 0; i < n;)
+        {
+            var end = GroupEnd(values, i);
+            length += 3 + (end - i > DenseAbove ? WordsPerSlot * 4 : end - i);
+            i = end;
+        }
+
+        var record = new ushort[length];
+        var at = 0;
+        for (var i = 0; i < n;)
+        {
+            var end = GroupEnd(values, i);
+            var slot = SlotFor(values[i] >> SlotShift);
+            var seen = _seen[slot];
+            var dense = end - i > DenseAbove;
+            record[at++] = (ushort)slot;
+            record[at++] = (ushort)(slot >> 16);
+            record[at++] = dense ? DenseMark : (ushort)(end - i);
+            var words = dense ? MemoryMarshal.Cast<ushort, ulong>(record.AsSpan(at, WordsPerSlot * 4)) : default;
+            for (; i < end; i++)
+            {
+                var offset = (int)(values[i] & ((1u << SlotShift) - 1));
+                seen[offset >> 6] |= 1UL << (offset & 63);
+                if (dense)
+                {
+                    words[offset >> 6] |= 1UL << (offset & 63);
+                }
+                else
+                {
+                    record[at++] = (ushort)offset;
+                }
+            }
+
+            at += dense ? WordsPerSlot * 4 : 0;
+        }
+
+        _pendingCount = 0;
+        return record;
+
+        static int GroupEnd(ReadOnlySpan<uint> sorted, int i)
+        {
+            var prefix = sorted[i] >> SlotShift;
+            var end = i + 1;
+            while (end < sorted.Length && sorted[end] >> SlotShift == prefix)
+            {
+                end++;
+            }
+
+            return end;
+        }
     }
 
     // Sets a sealed record's observers in the open minute.

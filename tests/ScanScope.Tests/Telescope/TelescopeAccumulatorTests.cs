@@ -41,7 +41,8 @@ public sealed class TelescopeAccumulatorTests
                   from parts in Gen.Int[1, 3]
                   from jitter in Gen.Int[0, 5]
                   from k in Gen.Bool.Select(one => one ? 1 : 7)
-                  select (n, seed, parts, jitter, k);
+                  from limit in Gen.OneOf(Gen.Const(1), Gen.Const(5), Gen.Const(100), Gen.Const(1 << 16)) // minutes past it go into the bitmaps
+                  select (n, seed, parts, jitter, k, limit);
         gen.Sample(
             t =>
             {
@@ -62,8 +63,8 @@ public sealed class TelescopeAccumulatorTests
                     (packets[i], packets[j]) = (packets[j], packets[i]);
                 }
 
-                var accs = Enumerable.Range(0, t.parts).Select(_ => new TelescopeAccumulator()).ToArray();
-                var byObserver = Enumerable.Range(0, t.parts).Select(_ => new TelescopeAccumulator()).ToArray(); // as the fold's partitions
+                var accs = Enumerable.Range(0, t.parts).Select(_ => new TelescopeAccumulator(t.limit)).ToArray();
+                var byObserver = Enumerable.Range(0, t.parts).Select(_ => new TelescopeAccumulator(t.limit)).ToArray(); // as the fold's partitions
                 var naive = new Dictionary<uint, SortedSet<uint>>();
                 var perMinute = new Dictionary<uint, long>();
                 foreach (var (dst, ts) in packets)
