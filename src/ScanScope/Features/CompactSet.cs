@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace ScanScope.Features;
@@ -678,7 +679,7 @@ internal static class ChunkBitmap
         var count = (int)(uint)header;
         var words = PayloadWords(header);
         var values = Offsets(data, c, words);
-        var at = SortedSpan.LowerBound<ushort>(values[..count], offset);
+        var at = CountBelow(values[..count], offset);
         if (at < count && values[at] == offset)
         {
             return false;
@@ -789,7 +790,7 @@ internal static class ChunkBitmap
         }
 
         var values = Offsets(data, c, PayloadWords(header))[..(int)(uint)header];
-        var at = SortedSpan.LowerBound<ushort>(values, offset);
+        var at = CountBelow(values, offset);
         return at < values.Length && values[at] == offset;
     }
 
@@ -862,6 +863,33 @@ internal static class ChunkBitmap
         {
             yield return (key << ChunkShift) | Offsets(data, c, words)[k];
         }
+    }
+
+    // Where offset goes in an array container (at most ArrayMaxValues ascending offsets): the number
+    // below it, 16 at a time. A binary search over 64 values was 6% of the fold on a large telescope
+    // (its branches mispredict half the time); the comparisons of a whole container cost less.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int CountBelow(ReadOnlySpan<ushort> sorted, ushort offset)
+    {
+        var i = 0;
+        var below = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var x = Vector256.Create(offset);
+            ref var first = ref MemoryMarshal.GetReference(sorted);
+            for (; i + Vector256<ushort>.Count <= sorted.Length; i += Vector256<ushort>.Count)
+            {
+                var lower = Vector256.LessThan(Vector256.LoadUnsafe(ref first, (nuint)i), x);
+                below += BitOperations.PopCount(lower.ExtractMostSignificantBits());
+            }
+        }
+
+        for (; i < sorted.Length; i++)
+        {
+            below += sorted[i] < offset ? 1 : 0;
+        }
+
+        return below;
     }
 
     private static ulong[] Empty(int capacity, int containerWords)
