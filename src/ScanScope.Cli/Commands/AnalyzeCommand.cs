@@ -119,7 +119,7 @@ internal static class AnalyzeCommand
             Filter = predicate,
             Progress = bar is null ? null : bar.For<AnalysisProgress>(p => p.Bytes),
 
-            // Half the probe memory for the fold's log of every packet that made the features (18 B
+            // Half the probe memory for the fold's log of every packet that made the features (14 B
             // each): when it fits, the second pass is served from it instead of reading the inputs again.
             ProbeLogBytes = fromClickHouse ? 0 : probeBytes / 2,
         };

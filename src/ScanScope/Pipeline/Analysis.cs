@@ -115,9 +115,9 @@ public static class Analysis
             return new ProbeLog([.. parts.Select(p => p.ProbeLog!)]);
         }
 
-        foreach (var (buffer, _) in parts.SelectMany(p => p.ProbeLog ?? []))
+        foreach (var block in parts.SelectMany(p => p.ProbeLog ?? []))
         {
-            buffer.Dispose();
+            block.Dispose();
         }
 
         return null;
@@ -230,5 +230,5 @@ internal sealed class AnalysisPartial(int portListLimit)
     public long Filtered { get; set; }
 
     /// <summary>The partition's packets that made the features, one block per flush of the hold-back buffer (grouped by source, each source in time order); null when not kept.</summary>
-    public List<(HugePageBuffer<LoggedProbe> Buffer, int Count)>? ProbeLog { get; set; }
+    internal List<LogBlock>? ProbeLog { get; set; }
 }

@@ -49,7 +49,7 @@ public sealed record AnalysisOptions
     public int PortListLimit { get; init; } = 32;
 
     /// <summary>
-    /// Memory for keeping, from the fold, every packet that made the features (18 bytes each: source, time, destination, port), so that
+    /// Memory for keeping, from the fold, every packet that made the features (14 bytes each: time, destination, port; the source once per run), so that
     /// the probes of the sources clustered later are served without reading the inputs again
     /// (<see cref="AnalysisResult.Probes"/>). 0 keeps none; a fold that outgrows it drops what it kept.
     /// </summary>

@@ -6,15 +6,35 @@ using ScanScope.Telescope;
 namespace ScanScope.Pipeline;
 
 /// <summary>
-/// One probe as the second pass keeps it, 18 bytes: in the probe log's memory, and in the records of
-/// a <see cref="ProbeSpill"/> file (native byte order: the file lives as long as the run).
+/// One probe as a <see cref="ProbeSpill"/> file keeps it, 18 bytes (native byte order: the file
+/// lives as long as the run); the probe log keeps the source once per run instead (<see cref="RunProbe"/>).
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Pack = 2)]
 internal readonly record struct LoggedProbe(uint Src, long TimestampNs, uint Dst, ushort Port);
 
+/// <summary>One probe of a source's run in the probe log, 14 bytes (the source is the run's).</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 2)]
+internal readonly record struct RunProbe(long TimestampNs, uint Dst, ushort Port);
+
 /// <summary>
-/// Every packet that made the features, kept by the fold's partitions (18 bytes each: source, time,
-/// destination, port): the probes of the sources clustered afterwards, without a second read of the inputs.
+/// One flush of a fold worker's hold-back buffer, grouped by source: each source's run (its
+/// address and length, in <see cref="Runs"/>) and their probes one after the other.
+/// </summary>
+internal sealed class LogBlock(HugePageBuffer<RunProbe> probes, int count, (uint Src, int Length)[] runs) : IDisposable
+{
+    public ReadOnlySpan<RunProbe> Probes => probes.Span[..count];
+
+    public int Count => count;
+
+    public (uint Src, int Length)[] Runs => runs;
+
+    public void Dispose() => probes.Dispose();
+}
+
+/// <summary>
+/// Every packet that made the features, kept by the fold's partitions (14 bytes each: time,
+/// destination, port; the source once per run): the probes of the sources clustered afterwards,
+/// without a second read of the inputs.
 /// </summary>
 /// <remarks>
 /// Each fold worker copies its hold-back buffer into the log at every flush, after grouping it by
@@ -25,9 +45,9 @@ internal readonly record struct LoggedProbe(uint Src, long TimestampNs, uint Dst
 /// </remarks>
 public sealed class ProbeLog : IDisposable
 {
-    private readonly List<(HugePageBuffer<LoggedProbe> Buffer, int Count)>[] _parts;
+    private readonly List<LogBlock>[] _parts;
 
-    internal ProbeLog(List<(HugePageBuffer<LoggedProbe> Buffer, int Count)>[] parts) => _parts = parts;
+    internal ProbeLog(List<LogBlock>[] parts) => _parts = parts;
 
     /// <summary>Packets kept.</summary>
     public long Count => _parts.Sum(p => p.Sum(c => (long)c.Count));
@@ -35,9 +55,9 @@ public sealed class ProbeLog : IDisposable
     /// <summary>Frees the kept packets (native memory); the log must not be used afterwards.</summary>
     public void Dispose()
     {
-        foreach (var (buffer, _) in _parts.SelectMany(p => p))
+        foreach (var block in _parts.SelectMany(p => p))
         {
-            buffer.Dispose();
+            block.Dispose();
         }
     }
 
@@ -59,29 +79,28 @@ public sealed class ProbeLog : IDisposable
         Parallel.For(0, count, i =>
         {
             var builder = new SourceEventsBuilder();
-            foreach (var (buffer, n) in _parts.SelectMany(p => p))
+            foreach (var block in _parts.SelectMany(p => p))
             {
-                var chunk = buffer.Span[..n];
-                var wanted = false;
-                var current = 0u;
-                for (var k = 0; k < chunk.Length; k++)
+                var probes = block.Probes;
+                var at = 0;
+                foreach (var (src, length) in block.Runs)
                 {
-                    ref readonly var p = ref chunk[k];
-                    if (k == 0 || p.Src != current)
+                    var run = probes.Slice(at, length);
+                    at += length;
+
+                    // A wanted source's arrays are made once, to its packet count.
+                    if (PartitionedFold.Owner(src, count) != i || !packets.TryGetValue(src, out var total))
                     {
-                        // A new run of one source: is it wanted (its arrays made once, to its packet count)?
-                        current = p.Src;
-                        var total = 0;
-                        wanted = PartitionedFold.Owner(current, count) == i && packets.TryGetValue(current, out total);
-                        if (wanted)
-                        {
-                            builder.Reserve(current, total);
-                        }
+                        continue;
                     }
 
-                    if (wanted && space.Contains(p.Dst))
+                    builder.Reserve(src, total);
+                    foreach (ref readonly var p in run)
                     {
-                        builder.AddReserved(current, p.TimestampNs, p.Dst, p.Port);
+                        if (space.Contains(p.Dst))
+                        {
+                            builder.AddReserved(src, p.TimestampNs, p.Dst, p.Port);
+                        }
                     }
                 }
             }

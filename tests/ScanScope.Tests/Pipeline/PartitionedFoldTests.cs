@@ -132,14 +132,14 @@ public sealed class PartitionedFoldTests
             Assert.Equal(r.Destinations, e.Destinations.Distinct().Count());
         });
 
-        // When it may keep exactly the packets used (18 bytes each), Then it keeps them, however unevenly
+        // When it may keep exactly the packets used (14 bytes each), Then it keeps them, however unevenly
         // they fall between the workers (the room is shared); with one packet's room less, none
-        using (var exact = Analysis.Run(sources, new AnalysisOptions { Threads = threads, ProbeLogBytes = 18 * kept.Used }, TestContext.Current.CancellationToken).Probes)
+        using (var exact = Analysis.Run(sources, new AnalysisOptions { Threads = threads, ProbeLogBytes = 14 * kept.Used }, TestContext.Current.CancellationToken).Probes)
         {
             Assert.Equal(kept.Used, Assert.IsType<ProbeLog>(exact).Count);
         }
 
-        Assert.Null(Analysis.Run(sources, new AnalysisOptions { Threads = threads, ProbeLogBytes = (18 * kept.Used) - 18 }, TestContext.Current.CancellationToken).Probes);
+        Assert.Null(Analysis.Run(sources, new AnalysisOptions { Threads = threads, ProbeLogBytes = (14 * kept.Used) - 14 }, TestContext.Current.CancellationToken).Probes);
 
         // When it may keep fewer than one partition's share, Then it keeps none
         var dropped = Analysis.Run(sources, new AnalysisOptions { Threads = threads, ProbeLogBytes = 24L * 1000 }, TestContext.Current.CancellationToken);

@@ -92,9 +92,9 @@ public sealed class SlicedFoldTests : IDisposable
                 Assert.Equal(one.Features.Count, parts.Sum(p => p.Sources.Count));
                 Assert.Equal(one.Used, parts.Sum(p => p.Sources.Packets));
                 Assert.Equal(one.Used, parts.Sum(p => p.ProbeLog!.Sum(b => (long)b.Count)));
-                foreach (var (buffer, _) in parts.SelectMany(p => p.ProbeLog!))
+                foreach (var block in parts.SelectMany(p => p.ProbeLog!))
                 {
-                    buffer.Dispose();
+                    block.Dispose();
                 }
             }
             else
