@@ -96,11 +96,14 @@ public sealed class SourceEventsBuilder
     }
 
     /// <summary>Expects <paramref name="count"/> probes of <paramref name="source"/> (more still fit; a source already known is left as it is).</summary>
-    public void Reserve(uint source, int count)
+    public void Reserve(uint source, int count) => Reserved(source, count);
+
+    /// <summary>As <see cref="Reserve"/>, and the source's probes to add to directly (a run of one source: one lookup, not one per probe).</summary>
+    internal Probes Reserved(uint source, int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ref var probes = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySource, source, out _);
-        probes ??= new Probes(count);
+        return probes ??= new Probes(count);
     }
 
     /// <summary>Adds one probe.</summary>
@@ -130,7 +133,8 @@ public sealed class SourceEventsBuilder
     public Dictionary<uint, SourceEvents> Build() =>
         _bySource.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value.ToEvents(kv.Key));
 
-    private sealed class Probes(int capacity)
+    /// <summary>One source's probes as they are added.</summary>
+    internal sealed class Probes(int capacity)
     {
         private long[] _times = new long[capacity];
         private uint[] _destinations = new uint[capacity];

@@ -94,12 +94,12 @@ public sealed class ProbeLog : IDisposable
                         continue;
                     }
 
-                    builder.Reserve(src, total);
+                    var kept = builder.Reserved(src, total);
                     foreach (ref readonly var p in run)
                     {
                         if (space.Contains(p.Dst))
                         {
-                            builder.AddReserved(src, p.TimestampNs, p.Dst, p.Port);
+                            kept.Add(p.TimestampNs, p.Dst, p.Port);
                         }
                     }
                 }
