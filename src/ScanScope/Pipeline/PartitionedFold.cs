@@ -534,7 +534,7 @@ internal static class PartitionedFold
     /// address, every block was in every partition, so a slice's worker kept P times the bitmaps hot
     /// and sealed every block P times a minute.
     /// </summary>
-    internal static int ObserverOwner(uint address, int count) => Owner(address >> TelescopeAccumulator.BlockShift, count);
+    internal static int ObserverOwner(uint address, int count) => Owner(address >> TelescopeAccumulator.SlotShift, count);
 
     /// <summary>Packets a partition holds back before folding them grouped by source (24 MB, and as much again for the grouping).</summary>
     private const int PendingPackets = 1 << 20;

@@ -23,9 +23,8 @@ namespace ScanScope.Telescope;
 /// </remarks>
 public sealed class TelescopeAccumulator : ITelescopeCounts
 {
-    /// <summary>log2 of the addresses per block (/20) of the per-minute bitmaps.</summary>
-    internal const int BlockShift = 12;
-    private const int SlotShift = BlockShift;
+    /// <summary>log2 of the addresses of a slot, the /20 that one per-minute bitmap covers.</summary>
+    internal const int SlotShift = 12;
     private const int WordsPerSlot = 1 << (SlotShift - 6);
     private const int DenseAbove = WordsPerSlot * 4;
     private const ushort DenseMark = ushort.MaxValue;
@@ -57,6 +56,16 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     private uint[] _pendingScratch;
     private int _pendingCount;
 
+    private uint _minute = Closed;
+    private long _minuteFrom = long.MaxValue;
+    private long _minuteTo = long.MinValue;
+    private long _minuteCount;
+    private Dictionary<uint, ushort[]> _sealed = [];
+
+    // Minutes whose record a merge concatenated from two (an observer may be listed twice in it).
+    private HashSet<uint> _concatenated = [];
+    private Dictionary<uint, long> _minutePackets = [];
+
     /// <summary>An empty accumulator.</summary>
     public TelescopeAccumulator()
         : this(PendingLimit)
@@ -71,16 +80,6 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
         _pending = new uint[Math.Min(64, pendingLimit)];
         _pendingScratch = new uint[_pending.Length];
     }
-
-    private uint _minute = Closed;
-    private long _minuteFrom = long.MaxValue;
-    private long _minuteTo = long.MinValue;
-    private long _minuteCount;
-    private Dictionary<uint, ushort[]> _sealed = [];
-
-    // Minutes whose record a merge concatenated from two (an observer may be listed twice in it).
-    private HashSet<uint> _concatenated = [];
-    private Dictionary<uint, long> _minutePackets = [];
 
     /// <summary>Packets folded in.</summary>
     public long Packets { get; private set; }
