@@ -769,27 +769,38 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
     {
         var values = _pending.AsSpan(0, _pendingCount);
         SortedSpan.Sort(values, _pendingScratch);
-        var n = 1;
+
+        // Repeats dropped; the /20 groups' starts noted (in the scratch, which the sort is done with)
+        // and the record's length summed as they close.
+        var starts = _pendingScratch;
+        var (n, groups, length) = (1, 1, 0);
+        starts[0] = 0;
         for (var i = 1; i < values.Length; i++)
         {
-            values[n] = values[i];
-            n += values[i] != values[n - 1] ? 1 : 0;
+            if (values[i] == values[n - 1])
+            {
+                continue;
+            }
+
+            if (values[i] >> SlotShift != values[n - 1] >> SlotShift)
+            {
+                var size = n - (int)starts[groups - 1];
+                length += 3 + (size > DenseAbove ? WordsPerSlot * 4 : size);
+                starts[groups++] = (uint)n;
+            }
+
+            values[n++] = values[i];
         }
 
+        var last = n - (int)starts[groups - 1];
+        length += 3 + (last > DenseAbove ? WordsPerSlot * 4 : last);
         values = values[..n];
-        var length = 0;
-        for (var i = 0; i < n;)
-        {
-            var end = GroupEnd(values, i);
-            length += 3 + (end - i > DenseAbove ? WordsPerSlot * 4 : end - i);
-            i = end;
-        }
-
         var record = new ushort[length];
         var at = 0;
-        for (var i = 0; i < n;)
+        for (var g = 0; g < groups; g++)
         {
-            var end = GroupEnd(values, i);
+            var i = (int)starts[g];
+            var end = g + 1 < groups ? (int)starts[g + 1] : n;
             var slot = SlotFor(values[i] >> SlotShift);
             var seen = _seen[slot];
             var dense = end - i > DenseAbove;
@@ -816,18 +827,6 @@ public sealed class TelescopeAccumulator : ITelescopeCounts
 
         _pendingCount = 0;
         return record;
-
-        static int GroupEnd(ReadOnlySpan<uint> sorted, int i)
-        {
-            var prefix = sorted[i] >> SlotShift;
-            var end = i + 1;
-            while (end < sorted.Length && sorted[end] >> SlotShift == prefix)
-            {
-                end++;
-            }
-
-            return end;
-        }
     }
 
     // Sets a sealed record's observers in the open minute.
