@@ -263,6 +263,9 @@ internal sealed class PortHits
 
     private const int MaxBuckets = 2048;
 
+    // Called for most buckets, which hold two or three hits: inlined into the bucket loop, and the
+    // order spelled out (Hit.CompareTo was a call per comparison, ~10% of the sort's samples).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void InsertionSort(Span<Hit> hits)
     {
         if (hits.Length > SmallBucket)
@@ -275,7 +278,7 @@ internal sealed class PortHits
         {
             var x = hits[i];
             var j = i - 1;
-            while (j >= 0 && hits[j].CompareTo(x) > 0)
+            while (j >= 0 && After(hits[j], x))
             {
                 hits[j + 1] = hits[j];
                 j--;
@@ -284,6 +287,10 @@ internal sealed class PortHits
             hits[j + 1] = x;
         }
     }
+
+    // a orders after b: by time, then host, then destination (as Hit.CompareTo).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool After(in Hit a, in Hit b) => a.T != b.T ? a.T > b.T : a.H != b.H ? a.H > b.H : a.D > b.D;
 
     /// <summary>
     /// The kept probes of one host in the last retry window, by (destination, port): a probe is a
