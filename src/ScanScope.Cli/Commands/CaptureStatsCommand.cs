@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
 using ScanScope.Capture;
 using ScanScope.Packets;
+using ScanScope.Pipeline;
 
 namespace ScanScope.Cli;
 
@@ -139,17 +139,10 @@ internal static class CaptureStatsCommand
 
     private static void WriteJson(IReadOnlyList<string> files, CaptureCounters c, CaptureStatistics s, int top, TextWriter o)
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        o.Write(AnalysisWriter.IndentedJson(w =>
         {
             w.WriteStartObject();
-            w.WriteStartArray("inputs");
-            foreach (var f in files)
-            {
-                w.WriteStringValue(f);
-            }
-
-            w.WriteEndArray();
+            AnalysisWriter.StringArray(w, "inputs", files);
             w.WriteNumber("source_bytes", c.SourceBytes);
             w.WriteNumber("records", c.Records);
             w.WriteNumber("bytes", c.Bytes);
@@ -205,9 +198,7 @@ internal static class CaptureStatsCommand
 
             w.WriteEndObject();
             w.WriteEndObject();
-        }
-
-        o.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        }));
     }
 
     private static IEnumerable<SkipReason> Reasons() => Enum.GetValues<SkipReason>().Where(r => r != SkipReason.None);

@@ -107,7 +107,7 @@ public static class AnalysisWriter
         return IndentedJson(w =>
         {
             w.WriteStartObject();
-            Strings(w, "inputs", result.Inputs);
+            StringArray(w, "inputs", result.Inputs);
             w.WriteStartObject("packets");
             w.WriteNumber("records_read", result.Counters.Records);
             w.WriteNumber("tcp", result.Counters.Packets);
@@ -198,7 +198,7 @@ public static class AnalysisWriter
             }
 
             w.WriteEndObject();
-            Strings(w, "warnings", result.Warnings);
+            StringArray(w, "warnings", result.Warnings);
             w.WriteEndObject();
         });
     }
@@ -220,8 +220,11 @@ public static class AnalysisWriter
         return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
     }
 
-    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    /// <summary>Writes <paramref name="values"/> as the array property <paramref name="name"/>.</summary>
+    public static void StringArray(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
     {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(values);
         w.WriteStartArray(name);
         foreach (var v in values)
         {
