@@ -241,8 +241,8 @@ internal static class AnalyzePipeline
     }
 
     /// <summary>
-    /// Adds the clustering, the categories, the stage times and the second pass to summary.json:
-    /// what the file holds is copied as it is (a <see cref="JsonDocument"/>, not a node tree: this
+    /// Adds the clustering, the categories, the stage times and the second pass to summary.json (the
+    /// features stage of this run wrote it, without them): what the file holds is copied as it is (a <see cref="JsonDocument"/>, not a node tree: this
     /// runs once per process and the tree's first use costs more than the rest of the method).
     /// </summary>
     private static void UpdateSummary(string path, ClusteringOptions options, ClusteringOutcome? outcome, ConfirmationResult confirmation, List<(string Stage, double Seconds)> timings, int secondPassRounds, string probesFrom)
@@ -253,29 +253,6 @@ internal static class AnalyzePipeline
         foreach (var c in confirmation.Clusters)
         {
             categories[c.Summary.Category] = categories.GetValueOrDefault(c.Summary.Category) + 1;
-        }
-
-        var stages = new List<(string Name, JsonElement? Old, double New)>();
-        if (existing.RootElement.TryGetProperty("stage_seconds", out var old) && old.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var p in old.EnumerateObject())
-            {
-                stages.Add((p.Name, p.Value, 0));
-            }
-        }
-
-        foreach (var (stage, seconds) in timings)
-        {
-            var at = stages.FindIndex(x => x.Name == stage);
-            var entry = (stage, (JsonElement?)null, Math.Round(seconds, 3));
-            if (at >= 0)
-            {
-                stages[at] = entry;
-            }
-            else
-            {
-                stages.Add(entry);
-            }
         }
 
         AtomicFile.Write(path, AnalysisWriter.IndentedJson(w =>
@@ -330,17 +307,9 @@ internal static class AnalyzePipeline
 
             w.WriteEndObject();
             w.WriteStartObject("stage_seconds");
-            foreach (var (name, oldValue, seconds) in stages)
+            foreach (var (stage, seconds) in timings)
             {
-                w.WritePropertyName(name);
-                if (oldValue is { } v)
-                {
-                    v.WriteTo(w);
-                }
-                else
-                {
-                    w.WriteNumberValue(seconds);
-                }
+                w.WriteNumber(stage, Math.Round(seconds, 3));
             }
 
             w.WriteEndObject();
