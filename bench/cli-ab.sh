@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A/B of whole `analyze` runs in fresh processes (what a user pays: JIT, first-touch memory):
 #   [ARGS='--algorithm dbscan ...'] bench/cli-ab.sh ROUNDS CAPTURE CLI_DIR...
-# CLI_DIR: a published CLI (dotnet publish -c Release src/ScanScope.Cli -o DIR, at each commit).
+# CLI_DIR: a published CLI (dotnet publish -c Release src/ScanScope.Cli -o DIR, at each commit; a
+# Native AOT one as ./scanscope builds it: add --use-current-runtime -p:PublishAot=true).
 # Runs `analyze CAPTURE --no-report $ARGS` once per directory per round, alternating, and prints wall
 # and CPU seconds and peak RSS (/usr/bin/time) with summary.json's seconds per stage; at the end, per
 # directory, the median and the least wall and CPU seconds (one run on a shared VM moves by ±30%).
@@ -11,8 +12,9 @@ log=$(mktemp)
 for _ in $(seq "$rounds"); do
   for dir in "$@"; do
     out=$(mktemp -d)
+    if [ -f "$dir/ScanScope.Cli.dll" ]; then cli=(dotnet "$dir/ScanScope.Cli.dll"); else cli=("$dir/ScanScope.Cli"); fi
     # shellcheck disable=SC2086 # ARGS is a list of options
-    /usr/bin/time -f "%e %U %S %M" -o "$out/time" dotnet "$dir/ScanScope.Cli.dll" analyze "$capture" --out "$out/result" --no-report ${ARGS:-} > /dev/null 2>&1
+    /usr/bin/time -f "%e %U %S %M" -o "$out/time" "${cli[@]}" analyze "$capture" --out "$out/result" --no-report ${ARGS:-} > /dev/null 2>&1
     read -r wall user sys rss < "$out/time"
     stages=$(/usr/bin/python3 -c "
 import json, sys

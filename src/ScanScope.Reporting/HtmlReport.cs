@@ -14,11 +14,9 @@ namespace ScanScope.Reporting;
 /// </summary>
 public static class HtmlReport
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Encoder = JavaScriptEncoder.Default,
-    };
+    // The data's JSON is built as a node tree (no reflection: the CLI is compiled ahead of time) and
+    // written with the encoder that escapes '<', so no data string can close the script element.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.Default };
 
     /// <summary>Writes the report to <paramref name="path"/> (through a temporary file, then renamed).</summary>
     public static void Write(ReportModel model, string path)
@@ -87,8 +85,8 @@ public static class HtmlReport
                 ["kind"] = "embedding",
                 ["x"] = Array(em.X),
                 ["y"] = Array(em.Y),
-                ["cluster"] = JsonSerializer.SerializeToNode(em.Cluster, Json),
-                ["label"] = JsonSerializer.SerializeToNode(em.Label, Json),
+                ["cluster"] = Ints(em.Cluster),
+                ["label"] = Strings(em.Label),
             });
         }
 
@@ -113,11 +111,11 @@ public static class HtmlReport
                 Figure(sb, figures, $"activity-{c.Id}", "Activity", "Time on x, one row per source, colour = destination port, marker size = probes in the bin.", new JsonObject
                 {
                     ["kind"] = "activity",
-                    ["rows"] = JsonSerializer.SerializeToNode(a.Rows, Json),
+                    ["rows"] = Strings(a.Rows),
                     ["time"] = Array(a.Time),
-                    ["row"] = JsonSerializer.SerializeToNode(a.Row, Json),
-                    ["port"] = JsonSerializer.SerializeToNode(a.Port, Json),
-                    ["count"] = JsonSerializer.SerializeToNode(a.Count, Json),
+                    ["row"] = Ints(a.Row),
+                    ["port"] = Ints(a.Port),
+                    ["count"] = Ints(a.Count),
                 });
             }
 
@@ -154,13 +152,20 @@ public static class HtmlReport
         ["xIsTime"] = f.XIsTime,
         ["logY"] = f.LogY,
         ["series"] = new JsonArray(f.Series.Select(s => (JsonNode)new JsonObject { ["name"] = s.Name, ["x"] = Array(s.X), ["y"] = Array(s.Y) }).ToArray()),
-        ["horizontalGuides"] = JsonSerializer.SerializeToNode(f.HorizontalGuides, Json),
-        ["verticalGuides"] = JsonSerializer.SerializeToNode(f.VerticalGuides, Json),
+        ["horizontalGuides"] = Guides(f.HorizontalGuides),
+        ["verticalGuides"] = Guides(f.VerticalGuides),
     };
 
     // Non-finite values have no JSON form; they are drawn as gaps (null → skipped by the script's scale).
     private static JsonArray Array(IReadOnlyList<double> values)
         => new(values.Select(v => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : null).ToArray<JsonNode?>());
+
+    private static JsonArray Ints(IReadOnlyList<int> values) => new([.. values.Select(v => (JsonNode)v)]);
+
+    private static JsonArray Strings(IReadOnlyList<string> values) => new([.. values.Select(v => (JsonNode?)v)]);
+
+    private static JsonArray Guides(IReadOnlyList<Guide> guides)
+        => new([.. guides.Select(g => (JsonNode)new JsonObject { ["value"] = g.Value, ["label"] = g.Label })]);
 
     private static void Figure(StringBuilder sb, JsonObject figures, string id, string title, string caption, JsonObject json)
     {

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using ScanScope.Clustering;
 
 namespace ScanScope.Cli;
@@ -134,31 +134,35 @@ internal static class ClusterCommand
     {
         var d = outcome.Dbscan;
         var h = outcome.Hdbscan;
-        var document = new
+        var document = new JsonObject
         {
-            features = file.FullName,
-            sources = table.Sources.Length,
-            heavy_hitters_set_aside = outcome.Labels.Count(l => l == -2),
-            columns = table.Features.ColumnNames,
-            scaler = new { kind = options.Scaler.ToString().ToLowerInvariant(), center = outcome.Scaler.Center, scale = outcome.Scaler.Scale, weights = outcome.Scaler.Weights },
-            algorithm = options.Algorithm.ToString().ToLowerInvariant(),
-            dbscan = d is null ? null : new
+            ["features"] = file.FullName,
+            ["sources"] = table.Sources.Length,
+            ["heavy_hitters_set_aside"] = outcome.Labels.Count(l => l == -2),
+            ["columns"] = table.Features.ColumnNames is { } names ? JsonText.Array(names) : null,
+            ["scaler"] = new JsonObject
             {
-                eps = d.Eps,
-                min_samples = d.MinSamples,
-                eps_reason = d.EpsReason,
-                knee_rank = d.Curve?.KneeIndex,
-                knee_distance = d.Curve is { KneeIndex: >= 0 } c ? c.KneeDistance : (double?)null,
-                knee_factor = options.Dbscan.Eps is null ? options.Dbscan.KneeFactor : (double?)null,
+                ["kind"] = options.Scaler.ToString().ToLowerInvariant(),
+                ["center"] = JsonText.Array(outcome.Scaler.Center),
+                ["scale"] = JsonText.Array(outcome.Scaler.Scale),
+                ["weights"] = JsonText.Array(outcome.Scaler.Weights),
             },
-            hdbscan = h is null ? null : new { min_cluster_size = h.MinClusterSize, min_samples = h.MinSamples },
-            clusters = outcome.ClusterCount,
-            noise = outcome.Labels.Count(l => l == -1),
+            ["algorithm"] = options.Algorithm.ToString().ToLowerInvariant(),
+            ["dbscan"] = d is null ? null : new JsonObject
+            {
+                ["eps"] = d.Eps,
+                ["min_samples"] = d.MinSamples,
+                ["eps_reason"] = d.EpsReason,
+                ["knee_rank"] = d.Curve?.KneeIndex,
+                ["knee_distance"] = d.Curve is { KneeIndex: >= 0 } c ? c.KneeDistance : null,
+                ["knee_factor"] = options.Dbscan.Eps is null ? options.Dbscan.KneeFactor : null,
+            },
+            ["hdbscan"] = h is null ? null : new JsonObject { ["min_cluster_size"] = h.MinClusterSize, ["min_samples"] = h.MinSamples },
+            ["clusters"] = outcome.ClusterCount,
+            ["noise"] = outcome.Labels.Count(l => l == -1),
         };
-        return JsonSerializer.Serialize(document, JsonOptions) + "\n";
+        return JsonText.Indented(document);
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     /// <summary>Writes to a temporary name in the same directory, then renames, so a reader never sees half a file.</summary>
     private static void Write(DirectoryInfo dir, string name, string text)

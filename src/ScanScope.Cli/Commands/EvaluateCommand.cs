@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using ScanScope.Evaluation;
 
 namespace ScanScope.Cli;
@@ -111,30 +111,40 @@ internal static class EvaluateCommand
     private static string ToJson(EvaluationReport r, IReadOnlyList<CategoryOutcome>? categories)
     {
         static double? Num(double v) => double.IsNaN(v) ? null : v;
-        var document = new
+        var document = new JsonObject
         {
-            sources = r.Sources,
-            missing_from_clusters = r.MissingFromClusters,
-            not_in_truth = r.NotInTruth,
-            ari = r.AdjustedRandIndex,
-            ami = r.AdjustedMutualInformation,
-            homogeneity = r.Homogeneity,
-            completeness = r.Completeness,
-            v_measure = r.VMeasure,
-            heavy_hitters = new { truth = r.HeavyHittersTrue, flagged = r.HeavyHittersFlagged, precision = Num(r.HeavyHitterPrecision), recall = Num(r.HeavyHitterRecall) },
-            groups = r.Groups,
-            groups_recovered = r.GroupsRecovered,
-            per_category = r.PerCategory.Select(c => new { category = c.Category, groups = c.Groups, recovered = c.Recovered, sources = c.Sources }),
-            group_outcomes = r.GroupOutcomes.Select(g => new
+            ["sources"] = r.Sources,
+            ["missing_from_clusters"] = r.MissingFromClusters,
+            ["not_in_truth"] = r.NotInTruth,
+            ["ari"] = r.AdjustedRandIndex,
+            ["ami"] = r.AdjustedMutualInformation,
+            ["homogeneity"] = r.Homogeneity,
+            ["completeness"] = r.Completeness,
+            ["v_measure"] = r.VMeasure,
+            ["heavy_hitters"] = new JsonObject
             {
-                group_id = g.GroupId, category = g.Category, sources = g.Sources, best_cluster = g.BestCluster,
-                in_best_cluster = g.InBestCluster, best_cluster_size = g.BestClusterSize, recovered = g.Recovered,
+                ["truth"] = r.HeavyHittersTrue,
+                ["flagged"] = r.HeavyHittersFlagged,
+                ["precision"] = Num(r.HeavyHitterPrecision),
+                ["recall"] = Num(r.HeavyHitterRecall),
+            },
+            ["groups"] = r.Groups,
+            ["groups_recovered"] = r.GroupsRecovered,
+            ["per_category"] = JsonText.Array(r.PerCategory, c => new JsonObject
+            {
+                ["category"] = c.Category, ["groups"] = c.Groups, ["recovered"] = c.Recovered, ["sources"] = c.Sources,
             }),
-            categories = categories?.Select(c => new { group_id = c.GroupId, category = c.Category, cluster = c.Cluster, cluster_category = c.ClusterCategory, right = c.Right }),
-            categories_right = categories?.Count(c => c.Right),
+            ["group_outcomes"] = JsonText.Array(r.GroupOutcomes, g => new JsonObject
+            {
+                ["group_id"] = g.GroupId, ["category"] = g.Category, ["sources"] = g.Sources, ["best_cluster"] = g.BestCluster,
+                ["in_best_cluster"] = g.InBestCluster, ["best_cluster_size"] = g.BestClusterSize, ["recovered"] = g.Recovered,
+            }),
+            ["categories"] = categories is null ? null : JsonText.Array(categories, c => new JsonObject
+            {
+                ["group_id"] = c.GroupId, ["category"] = c.Category, ["cluster"] = c.Cluster, ["cluster_category"] = c.ClusterCategory, ["right"] = c.Right,
+            }),
+            ["categories_right"] = categories?.Count(c => c.Right),
         };
-        return JsonSerializer.Serialize(document, JsonOptions) + Environment.NewLine;
+        return JsonText.Indented(document, Environment.NewLine);
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 }

@@ -217,20 +217,20 @@ public sealed record NoiseSpec
 /// <summary>Reading and writing scenarios as JSON (snake_case names).</summary>
 public static class ScenarioJson
 {
-    /// <summary>The serializer settings used for scenario.json.</summary>
-    public static JsonSerializerOptions Options { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
-
     /// <summary>Parses a scenario file.</summary>
     public static Scenario Read(string path) =>
-        JsonSerializer.Deserialize<Scenario>(File.ReadAllText(path), Options) ?? throw new JsonException($"{path}: empty scenario");
+        JsonSerializer.Deserialize(File.ReadAllText(path), ScenarioJsonContext.Default.Scenario) ?? throw new JsonException($"{path}: empty scenario");
 
     /// <summary>Serializes a scenario.</summary>
-    public static string Write(Scenario scenario) => JsonSerializer.Serialize(scenario, Options);
+    public static string Write(Scenario scenario) => JsonSerializer.Serialize(scenario, ScenarioJsonContext.Default.Scenario);
 }
+
+/// <summary>The scenario's serializer, generated at compile time (no reflection: the CLI is compiled ahead of time).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    ReadCommentHandling = JsonCommentHandling.Skip,
+    AllowTrailingCommas = true)]
+[JsonSerializable(typeof(Scenario))]
+internal sealed partial class ScenarioJsonContext : JsonSerializerContext;
