@@ -8,8 +8,8 @@ namespace ScanScope;
 /// off). Uninitialised. Free it with <see cref="Dispose"/>; not thread safe.
 /// </summary>
 /// <remarks>
-/// The fold's hold-back buffers (24 MB each, two per partition) are touched once, start to end, by a
-/// fresh process: with 4 KB pages that is ~6,000 page faults per buffer, and a fault costs ~8 µs on
+/// The fold's hold-back buffers (6 MB each, two per worker) are touched once, start to end, by a
+/// fresh process: with 4 KB pages that is ~1,500 page faults per buffer, and a fault costs ~2–8 µs on
 /// the project's VM (docs/benchmarks-features.md). A huge page is one fault per 2 MB.
 /// </remarks>
 internal sealed unsafe class HugePageBuffer<T> : IDisposable

@@ -16,7 +16,8 @@ internal sealed class CaptureBuffer : IDisposable
 {
     private readonly SafeFileHandle? _file;
     private readonly long _rangeStart;
-    private readonly long _readLimit = long.MaxValue;
+    private readonly int _overrun;
+    private long _readLimit = long.MaxValue;
     private readonly Stream? _stream;
     private readonly Stream? _compressedSource;
     private long _fileOffset;
@@ -42,6 +43,7 @@ internal sealed class CaptureBuffer : IDisposable
         : this(file, size)
     {
         Limit = limit;
+        _overrun = overrun;
         _readLimit = limit > long.MaxValue - overrun ? long.MaxValue : limit + overrun;
         if (from > header)
         {
@@ -80,7 +82,22 @@ internal sealed class CaptureBuffer : IDisposable
     public string Compression { get; init; } = "capture";
 
     /// <summary>File offset where the readers stop: no record starting at or past it is read (the end of a file's slice).</summary>
-    public long Limit { get; } = long.MaxValue;
+    public long Limit { get; private set; } = long.MaxValue;
+
+    /// <summary>
+    /// Ends a file's slice earlier, at <paramref name="limit"/> (from the next unread byte on, and not
+    /// past the current limit): the records that start there are another reader's.
+    /// </summary>
+    public void EndAt(long limit)
+    {
+        if (_file is null || limit < Offset || limit > Limit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(limit), limit, $"a slice ends between {Offset} and {Limit}");
+        }
+
+        Limit = limit;
+        _readLimit = Math.Min(_readLimit, limit + _overrun);
+    }
 
     /// <summary>Bytes available without a refill.</summary>
     public int Available => End - Start;

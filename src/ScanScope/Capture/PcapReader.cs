@@ -81,6 +81,15 @@ public sealed class PcapReader : IPacketReader
     /// <summary>File offset of the next record to read (after the last, where reading stopped).</summary>
     internal long Position => _in.Offset;
 
+    /// <summary>The file read.</summary>
+    internal string Path => _core.Path;
+
+    /// <summary>File offset where this reader's slice ends (<see cref="long.MaxValue"/>: the file's end).</summary>
+    internal long Limit => _in.Limit;
+
+    /// <summary>Ends the slice at <paramref name="limit"/>, a record start at or after <see cref="Position"/> (see <see cref="CaptureBuffer.EndAt"/>).</summary>
+    internal void EndAt(long limit) => _in.EndAt(limit);
+
     /// <inheritdoc />
     public bool TryRead(out PacketRecord packet)
     {

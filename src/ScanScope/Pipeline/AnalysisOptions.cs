@@ -24,6 +24,12 @@ public sealed record AnalysisOptions
     /// <summary>How far (in batches of 4,096 packets, ~256 MB of capture) a worker reading the inputs itself may run ahead of the slowest (tests set it small).</summary>
     internal long SelfReadingLead { get; init; } = 1024;
 
+    /// <summary>Packets a sliced fold reads per batch, between checks for a worker asking to take over part of the slice (tests make it tiny).</summary>
+    internal int SliceBatch { get; init; } = 4096;
+
+    /// <summary>Bytes a slice must have left for a worker done with its own to take over half of them (tests make it 1).</summary>
+    internal long TakeOverBytes { get; init; } = 8 << 20;
+
     /// <summary>The observed space; null infers it from the destinations (<see cref="TelescopeSpace.Infer"/>).</summary>
     public TelescopeSpace? Telescope { get; init; }
 

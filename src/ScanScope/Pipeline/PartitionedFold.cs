@@ -92,7 +92,8 @@ internal static class PartitionedFold
     }
 
     // Reads one input (or slice) to its end in batches; its counters, and where a pcap reader stopped.
-    private static (CaptureCounters Counters, long Position) Read(Func<IPacketReader> open, bool endsFile, Func<Batch> rent, Action<Batch> fold, Action<Batch> giveBack, Action<CaptureCounters, bool> progress, CancellationToken cancellation)
+    // afterFold, for a pcap slice: called after each batch is folded (the fold's work stealing).
+    private static (CaptureCounters Counters, long Position) Read(Func<IPacketReader> open, bool endsFile, Func<Batch> rent, Action<Batch> fold, Action<Batch> giveBack, Action<CaptureCounters, bool> progress, CancellationToken cancellation, Action<PcapReader>? afterFold = null)
     {
         using var reader = open();
         var batches = 0;
@@ -108,6 +109,11 @@ internal static class PartitionedFold
 
             batch.Position = reader is PcapReader at ? at.Position : -1;
             fold(batch);
+            if (afterFold is not null && reader is PcapReader slice)
+            {
+                afterFold(slice);
+            }
+
             if ((++batches & 0xFF) == 0)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -115,7 +121,8 @@ internal static class PartitionedFold
             }
         }
 
-        progress(reader.Counters, endsFile);
+        // A slice that gave its rest away no longer ends the file.
+        progress(reader.Counters, endsFile && (reader is not PcapReader ended || ended.Limit == long.MaxValue));
         return (reader.Counters, reader is PcapReader pcap ? pcap.Position : -1);
     }
 
@@ -195,6 +202,8 @@ internal static class PartitionedFold
     /// one partial state per address partition (a source's runs and an observer's packets go to the
     /// partition its address hashes to); at the end, the workers' states of each partition are merged,
     /// the partitions in parallel, into the same partitions <see cref="RunSelfReading"/> makes.
+    /// A worker that has read its slice takes over the second half of what another has left
+    /// (<see cref="Piece"/>), so the workers end together when equal bytes are not equal work.
     /// </summary>
     /// <returns>
     /// Null when a cut was not where the reader of the slice before it ended (the cut fell inside a
@@ -203,59 +212,87 @@ internal static class PartitionedFold
     internal static (AnalysisPartial[] Parts, CaptureCounters Counters)? RunSlices(IReadOnlyList<PacketSource> inputs, AnalysisOptions options, IReadOnlyList<Cut> cuts, Action<CaptureCounters, bool> progress, CancellationToken cancellation)
     {
         var count = options.Threads;
-        var slices = Slices(cuts, inputs.Count);
         var lengths = inputs.Select(i => new FileInfo(i.SlicePath!).Length).ToArray();
-        var workers = new Partition[slices.Length];
         var room = new LogRoom(options.ProbeLogBytes);
-        for (var i = 0; i < workers.Length; i++)
+        long Bytes(Segment s) => Math.Min(s.Limit, lengths[s.Input]) - s.From;
+        Piece NewPiece(List<Segment> segments)
         {
             // A record that makes a packet takes at least 56 bytes of the file (16 of header, 20 of IP,
-            // 20 of TCP): a small slice holds back no more than it can have.
-            var bytes = slices[i].Sum(s => Math.Min(s.Limit, lengths[s.Input]) - s.From);
-            workers[i] = new Partition(-1, count, options, room, (int)Math.Clamp((bytes / 56) + 1, 1, PendingPackets)) { SliceBytes = bytes };
+            // 20 of TCP): a small piece holds back no more than it can have.
+            var bytes = segments.Sum(Bytes);
+            return new Piece(segments, options.TakeOverBytes, new Partition(-1, count, options, room, (int)Math.Clamp((bytes / 56) + 1, 1, PendingPackets)) { SliceBytes = bytes });
         }
 
-        var read = slices.Select(s => new CaptureCounters[s.Count]).ToArray();
+        // The pieces in reading order: one per slice, and one more each time a worker takes over part of another's.
+        var pieces = Slices(cuts, inputs.Count).Select(NewPiece).ToList();
         var misplaced = 0;
         var handedOver = false;
         try
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            var tasks = new Task[slices.Length];
-            for (var i = 0; i < slices.Length; i++)
+            void Fold(Piece piece)
             {
-                var (slice, part, counters) = (slices[i], workers[i], read[i]);
+                var (part, batch) = (piece.Part, new Batch(options.SliceBatch));
+                long done = 0;
+                try
+                {
+                    for (var k = 0; k < piece.Segments.Count; k++)
+                    {
+                        var (file, from, limit) = piece.Segments[k];
+                        var path = inputs[file].SlicePath!;
+                        var (c, position) = Read(
+                            () => CaptureReader.OpenSlice(path, from, limit, CaptureReadOptions.Default),
+                            true,
+                            () => batch,
+                            b =>
+                            {
+                                part.BytesRead = done + (b.Position - from);
+                                part.Fold(b.Packets.AsSpan(0, b.Count));
+                            },
+                            _ => { },
+                            progress,
+                            stop.Token,
+                            reader => piece.AtBatch(k, reader, Bytes, rest =>
+                            {
+                                var taken = NewPiece(rest);
+                                lock (pieces)
+                                {
+                                    pieces.Insert(pieces.IndexOf(piece) + 1, taken);
+                                }
+
+                                part.SliceBytes = piece.Segments.Sum(Bytes);
+                                return taken;
+                            }));
+                        var end = piece.Segments[k].Limit; // earlier than limit when the rest was taken over
+                        done += Bytes(piece.Segments[k]);
+                        c.Files = from == 0 ? 1 : 0;
+                        piece.Counters.Add(c);
+                        if (end != long.MaxValue && position != end)
+                        {
+                            Interlocked.Exchange(ref misplaced, 1);
+                        }
+                    }
+                }
+                finally
+                {
+                    piece.Finish();
+                }
+
+                part.Flush();
+            }
+
+            var first = pieces.ToArray();
+            var tasks = new Task[first.Length];
+            for (var i = 0; i < first.Length; i++)
+            {
+                var mine = first[i];
                 tasks[i] = Worker(
                     () =>
                     {
-                        var batch = new Batch();
-                        long done = 0;
-                        for (var k = 0; k < slice.Count; k++)
+                        for (var piece = mine; piece is not null; piece = Piece.TakeOver(pieces, stop.Token))
                         {
-                            var (file, from, limit) = slice[k];
-                            var path = inputs[file].SlicePath!;
-                            var (c, position) = Read(
-                                () => CaptureReader.OpenSlice(path, from, limit, CaptureReadOptions.Default),
-                                limit == long.MaxValue,
-                                () => batch,
-                                b =>
-                                {
-                                    part.BytesRead = done + (b.Position - from);
-                                    part.Fold(b.Packets.AsSpan(0, b.Count));
-                                },
-                                _ => { },
-                                progress,
-                                stop.Token);
-                            done += Math.Min(limit, lengths[file]) - from;
-                            c.Files = from == 0 ? 1 : 0;
-                            counters[k] = c;
-                            if (limit != long.MaxValue && position != limit)
-                            {
-                                Interlocked.Exchange(ref misplaced, 1);
-                            }
+                            Fold(piece);
                         }
-
-                        part.Flush();
                     },
                     stop);
             }
@@ -266,9 +303,14 @@ internal static class PartitionedFold
                 return null;
             }
 
+            if (pieces.Any(p => p.CutInside))
+            {
+                Interlocked.Increment(ref s_foldsCutInside);
+            }
+
             // The counters in file order (the first damage is the one a single reader would report).
             var total = new CaptureCounters { Files = 0 };
-            foreach (var c in read.SelectMany(r => r))
+            foreach (var c in pieces.SelectMany(p => p.Counters))
             {
                 total.Merge(c);
             }
@@ -276,10 +318,10 @@ internal static class PartitionedFold
             var merged = new AnalysisPartial[count];
             Parallel.For(0, count, k =>
             {
-                var into = workers[0].States[k];
-                for (var w = 1; w < workers.Length; w++)
+                var into = pieces[0].Part.States[k];
+                for (var w = 1; w < pieces.Count; w++)
                 {
-                    var other = workers[w].States[k];
+                    var other = pieces[w].Part.States[k];
                     into.Sources.Merge(other.Sources);
                     into.Telescope.Merge(other.Telescope);
                     into.OutsideWindow += other.OutsideWindow;
@@ -290,8 +332,8 @@ internal static class PartitionedFold
                 merged[k] = into;
             });
 
-            // The probe log in slice order, so a source's runs stay in reading order; all or nothing.
-            var logs = workers.Select(w => w.States[0].ProbeLog).ToArray();
+            // The probe log in reading order, so a source's runs stay in time order; all or nothing.
+            var logs = pieces.Select(p => p.Part.States[0].ProbeLog).ToArray();
             var keep = logs.All(l => l is not null);
             if (!keep)
             {
@@ -311,17 +353,206 @@ internal static class PartitionedFold
         }
         finally
         {
-            foreach (var part in workers)
+            foreach (var piece in pieces)
             {
-                part.Dispose();
+                piece.Dispose();
                 if (!handedOver)
                 {
-                    foreach (var block in part.States[0].ProbeLog ?? [])
+                    foreach (var block in piece.Part.States[0].ProbeLog ?? [])
                     {
                         block.Dispose();
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Sliced folds, since the process started, that ended with part of a slice taken over at a cut
+    /// inside a file, every reader ending at its cut (for the tests: a fold that never split, or
+    /// fell back to one reader, proves nothing about splitting).
+    /// </summary>
+    internal static long FoldsCutInside => Interlocked.Read(ref s_foldsCutInside);
+
+    private static long s_foldsCutInside;
+
+    /// <summary>
+    /// Consecutive records of the inputs that one worker folds into its own partial states. A worker
+    /// done with its piece asks the owner of the piece with the most bytes left for the second half of
+    /// them; the owner answers at its next batch: it cuts its current segment at a record start
+    /// (<see cref="PcapReader.FindRecordStart"/>, checked as the first cuts are) and reads on to the
+    /// cut only, or gives away whole later segments. Equal bytes are not equal work — the default
+    /// month's first half, where most sources start, took ~25% longer than its second — and a fold
+    /// lasts as long as its slowest worker.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="minTakeOver"/>: less than this left is not worth a new piece (its partial states,
+    /// its hold-back buffers, a merge); 8 MB by default, ~10 ms of folding.
+    /// </remarks>
+    private sealed class Piece(List<Segment> segments, long minTakeOver, Partition part) : IDisposable
+    {
+        private readonly object _gate = new();
+        private long _left = long.MaxValue;
+        private bool _done;
+
+        // The one pending request of a worker that wants part of this piece (answered at the owner's next batch).
+        private Request? _request;
+
+        /// <summary>The segments, in reading order; shortened by the owner when it gives its rest away.</summary>
+        public List<Segment> Segments { get; } = segments;
+
+        private long MinTakeOver { get; } = minTakeOver;
+
+        public Partition Part { get; } = part;
+
+        /// <summary>True once the owner gave away the rest of a segment from a cut inside it.</summary>
+        public bool CutInside { get; private set; }
+
+        /// <summary>The readers' counters, one per segment read, in order.</summary>
+        public List<CaptureCounters> Counters { get; } = [];
+
+        /// <summary>
+        /// Called by the owner after each batch: publishes how much is left and, when another worker
+        /// asked, gives it the second half of that as a new piece (made by <paramref name="make"/>,
+        /// which places it after this one).
+        /// </summary>
+        public void AtBatch(int current, PcapReader reader, Func<Segment, long> bytes, Func<List<Segment>, Piece> make)
+        {
+            var here = reader.Position;
+            var left = Segments[current].Limit == long.MaxValue || Segments[current].Limit > here
+                ? bytes(Segments[current] with { From = here }) : 0;
+            for (var k = current + 1; k < Segments.Count; k++)
+            {
+                left += bytes(Segments[k]);
+            }
+
+            Volatile.Write(ref _left, left);
+            if (Volatile.Read(ref _request) is not { } request)
+            {
+                return;
+            }
+
+            if (left >= MinTakeOver && Rest(current, reader, here, left / 2, bytes) is { } rest)
+            {
+                request.Handed = make(rest);
+            }
+
+            lock (_gate)
+            {
+                _request = null;
+            }
+
+            request.Answered.Set();
+        }
+
+        // Cuts the segments about `half` bytes past `here`; the part after the cut, or null when there is no cut.
+        private List<Segment>? Rest(int current, PcapReader reader, long here, long half, Func<Segment, long> bytes)
+        {
+            var segment = Segments[current];
+            var inCurrent = bytes(segment with { From = here });
+            if (half < inCurrent)
+            {
+                using var handle = File.OpenHandle(reader.Path);
+                var cut = PcapReader.FindRecordStart(handle, here + half);
+                if (cut > here && cut < segment.Limit && cut < RandomAccess.GetLength(handle))
+                {
+                    reader.EndAt(cut);
+                    CutInside = true;
+                    List<Segment> rest = [segment with { From = cut }, .. Segments.Skip(current + 1)];
+                    Segments[current] = segment with { Limit = cut };
+                    Segments.RemoveRange(current + 1, Segments.Count - current - 1);
+                    return rest;
+                }
+            }
+
+            // Whole segments: from the one where the half falls (or the next one) on.
+            var from = current + 1;
+            for (var skipped = inCurrent; from < Segments.Count - 1 && skipped + bytes(Segments[from]) <= half; from++)
+            {
+                skipped += bytes(Segments[from]);
+            }
+
+            if (from >= Segments.Count)
+            {
+                return null;
+            }
+
+            var given = Segments.Skip(from).ToList();
+            Segments.RemoveRange(from, Segments.Count - from);
+            return given;
+        }
+
+        /// <summary>Gives the hold-back buffers back (the partial states stay).</summary>
+        public void Dispose() => Part.Dispose();
+
+        /// <summary>The owner is done reading: whoever asks now gets nothing.</summary>
+        public void Finish()
+        {
+            Request? pending;
+            lock (_gate)
+            {
+                _done = true;
+                (pending, _request) = (_request, null);
+            }
+
+            pending?.Answered.Set();
+        }
+
+        /// <summary>The second half of what the piece with the most left still has to read, as a new piece; null when no piece has enough left.</summary>
+        public static Piece? TakeOver(List<Piece> pieces, CancellationToken cancellation)
+        {
+            while (true)
+            {
+                Piece? victim = null;
+                lock (pieces)
+                {
+                    foreach (var p in pieces)
+                    {
+                        if (!Volatile.Read(ref p._done) && Volatile.Read(ref p._left) >= p.MinTakeOver && (victim is null || p._left > victim._left))
+                        {
+                            victim = p;
+                        }
+                    }
+                }
+
+                if (victim is null)
+                {
+                    return null;
+                }
+
+                using var request = new Request();
+                lock (victim._gate)
+                {
+                    if (victim._done || victim._request is not null)
+                    {
+                        Thread.Yield();
+                        continue; // finished meanwhile, or asked by another worker: look again
+                    }
+
+                    victim._request = request;
+                }
+
+                request.Answered.Wait(cancellation);
+                if (request.Handed is { } taken)
+                {
+                    return taken;
+                }
+
+                if (!Volatile.Read(ref victim._done))
+                {
+                    return null; // refused (too little left, or no record start found) where the most is left
+                }
+            }
+        }
+
+        // A worker's request for part of a piece; the owner sets Handed (or not) and then Answered.
+        private sealed class Request : IDisposable
+        {
+            public ManualResetEventSlim Answered { get; } = new(false);
+
+            public Piece? Handed { get; set; }
+
+            public void Dispose() => Answered.Dispose();
         }
     }
 
@@ -536,13 +767,18 @@ internal static class PartitionedFold
     /// </summary>
     internal static int ObserverOwner(uint address, int count) => Owner(address >> TelescopeAccumulator.SlotShift, count);
 
-    /// <summary>Packets a partition holds back before folding them grouped by source (24 MB, and as much again for the grouping).</summary>
-    private const int PendingPackets = 1 << 20;
+    /// <summary>
+    /// Packets a partition holds back before folding them grouped by source (6 MB, and as much again
+    /// for the grouping). 2^20 grouped longer runs, but each worker's last flush is a tail no other
+    /// can share and its buffers are fresh memory: 2^18 took the default month 0.955 -> 0.890 s and the
+    /// 2.08e8-packet capture 31.3 -> 30.1 s (docs/benchmarks-e2e.md, session 12).
+    /// </summary>
+    private const int PendingPackets = 1 << 18;
 
     /// <summary>A batch of packets on its way to every worker; back in the free pool when the last one is done.</summary>
-    private sealed class Batch
+    private sealed class Batch(int size = BatchSize)
     {
-        public readonly PacketRecord[] Packets = new PacketRecord[BatchSize];
+        public readonly PacketRecord[] Packets = new PacketRecord[size];
         public int Count;
         public int Pending;
 
@@ -608,7 +844,7 @@ internal static class PartitionedFold
         private long _logged;
 
         /// <summary>Bytes of the inputs this worker reads (a slice's), when known; 0 otherwise.</summary>
-        public long SliceBytes { get; init; }
+        public long SliceBytes { get; set; }
 
         /// <summary>Bytes of them read so far (set by the reading loop before each batch).</summary>
         public long BytesRead { get; set; }

@@ -58,6 +58,42 @@ public sealed class SlicedFoldTests : IDisposable
     }
 
     [Fact]
+    public void Features_AreTheSame_WhenWorkersTakeOverTheRestOfEachOthersSlices()
+    {
+        // Batches of a few packets and no least size for a take-over: a worker done with its slice
+        // takes half of what another has left, again and again, at cuts found between any records.
+        var options = new AnalysisOptions { PortListLimit = 3, BinSeconds = 300, UptimeThreshold = 0.3, ProbeLogBytes = 1L << 26, TakeOverBytes = 1 };
+        var gen = from packets in PacketGen.Array[20, 400]
+                  from files in Gen.Int[1, 3]
+                  from fileOf in Gen.Int[0, files - 1].Array[packets.Length]
+                  from threads in Gen.Int[2, 5]
+                  from batch in Gen.Int[1, 8]
+                  select (packets, files, fileOf, threads, batch);
+        var before = PartitionedFold.FoldsCutInside;
+        gen.Sample(
+            s =>
+            {
+                // Given the packets in real pcap files
+                var sample = Guid.NewGuid().ToString("N");
+                var paths = Enumerable.Range(0, s.files)
+                    .Select(f => Write($"{sample}-{f}.pcap", s.packets.Where((_, i) => s.fileOf[i] == f)))
+                    .ToArray();
+
+                // When folded by one thread, and by several that take over each other's slices
+                var one = Analysis.Run(paths, options with { Threads = 1 }, TestContext.Current.CancellationToken);
+                var many = Analysis.Run(paths, options with { Threads = s.threads, SliceBatch = s.batch }, TestContext.Current.CancellationToken);
+
+                // Then features, telescope, counters and the kept probes are the same
+                AssertSame(one, many);
+            },
+            iter: 60,
+            seed: "0N0XIzNsQ0O3");
+
+        // And folds with slices taken over kept their sliced result (the samples show something)
+        Assert.True(PartitionedFold.FoldsCutInside > before, "no sliced fold ended with part of a file's slice taken over");
+    }
+
+    [Fact]
     public void EveryCut_AtARecordStartGivesTheSameResult_AndAnyOtherIsCaught()
     {
         // Given one capture of 40 records
