@@ -37,22 +37,7 @@ public sealed class SlicedFoldTests : IDisposable
                   from threads in Gen.Int[2, 6]
                   select (packets, files, fileOf, threads);
         gen.Sample(
-            s =>
-            {
-                // Given the packets written to real pcap files (each file in its own order; samples
-                // run in parallel, so each has its own names)
-                var sample = Guid.NewGuid().ToString("N");
-                var paths = Enumerable.Range(0, s.files)
-                    .Select(f => Write($"{sample}-{f}.pcap", s.packets.Where((_, i) => s.fileOf[i] == f)))
-                    .ToArray();
-
-                // When they are folded by one thread and cut into slices for several
-                var one = Analysis.Run(paths, options with { Threads = 1 }, TestContext.Current.CancellationToken);
-                var many = Analysis.Run(paths, options with { Threads = s.threads }, TestContext.Current.CancellationToken);
-
-                // Then features, telescope, counters and the kept probes are the same
-                AssertSame(one, many);
-            },
+            s => AssertFoldsAlike(s.packets, s.files, s.fileOf, options, options with { Threads = s.threads }),
             iter: 60,
             seed: "0N0XIzNsQ0O2");
     }
@@ -71,21 +56,7 @@ public sealed class SlicedFoldTests : IDisposable
                   select (packets, files, fileOf, threads, batch);
         var before = PartitionedFold.FoldsCutInside;
         gen.Sample(
-            s =>
-            {
-                // Given the packets in real pcap files
-                var sample = Guid.NewGuid().ToString("N");
-                var paths = Enumerable.Range(0, s.files)
-                    .Select(f => Write($"{sample}-{f}.pcap", s.packets.Where((_, i) => s.fileOf[i] == f)))
-                    .ToArray();
-
-                // When folded by one thread, and by several that take over each other's slices
-                var one = Analysis.Run(paths, options with { Threads = 1 }, TestContext.Current.CancellationToken);
-                var many = Analysis.Run(paths, options with { Threads = s.threads, SliceBatch = s.batch }, TestContext.Current.CancellationToken);
-
-                // Then features, telescope, counters and the kept probes are the same
-                AssertSame(one, many);
-            },
+            s => AssertFoldsAlike(s.packets, s.files, s.fileOf, options, options with { Threads = s.threads, SliceBatch = s.batch }),
             iter: 60,
             seed: "0N0XIzNsQ0O3");
 
@@ -282,6 +253,20 @@ public sealed class SlicedFoldTests : IDisposable
         Assert.Equal(2, one.Counters.Skipped(SkipReason.DamagedRecord));
         AssertSame(one, three);
         Assert.StartsWith($"{path}: byte {starts[100]}:", three.Counters.FirstDamage, StringComparison.Ordinal);
+    }
+
+    // Given the packets written to real pcap files (each file in its own order; samples run in
+    // parallel, so each has its own names), when they are folded by one thread and by `many`
+    // threads, then features, telescope, counters and the kept probes are the same.
+    private void AssertFoldsAlike(PacketRecord[] packets, int files, int[] fileOf, AnalysisOptions options, AnalysisOptions many)
+    {
+        var sample = Guid.NewGuid().ToString("N");
+        var paths = Enumerable.Range(0, files)
+            .Select(f => Write($"{sample}-{f}.pcap", packets.Where((_, i) => fileOf[i] == f)))
+            .ToArray();
+        AssertSame(
+            Analysis.Run(paths, options with { Threads = 1 }, TestContext.Current.CancellationToken),
+            Analysis.Run(paths, many, TestContext.Current.CancellationToken));
     }
 
     private static void AssertSame(AnalysisResult one, AnalysisResult many)
