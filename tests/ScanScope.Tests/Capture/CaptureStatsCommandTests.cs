@@ -7,6 +7,7 @@ using ScanScope.Packets;
 
 namespace ScanScope.Tests.Capture;
 
+[Collection(ConsoleCollection.Name)]
 public sealed class CaptureStatsCommandTests
 {
     [Fact]

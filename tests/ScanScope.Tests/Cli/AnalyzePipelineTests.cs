@@ -5,6 +5,7 @@ using ScanScope.Simulation;
 namespace ScanScope.Tests.Cli;
 
 /// <summary>The whole <c>analyze</c> path on the small simulated month: every contract file, the same rows in DuckDB.</summary>
+[Collection(ConsoleCollection.Name)]
 public sealed class AnalyzePipelineTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("scanscope-pipeline-");

@@ -5,6 +5,7 @@ using ScanScope.Clustering;
 
 namespace ScanScope.Tests.Clustering;
 
+[Collection(ConsoleCollection.Name)]
 public sealed class ClusterCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("scanscope-cluster-").FullName;

@@ -5,6 +5,7 @@ using static ScanScope.Tests.Confirmation.SyntheticScans;
 
 namespace ScanScope.Tests.Confirmation;
 
+[Collection(ConsoleCollection.Name)]
 public sealed class RecoverCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("scanscope-recover-").FullName;

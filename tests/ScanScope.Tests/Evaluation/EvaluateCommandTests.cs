@@ -4,6 +4,7 @@ using ScanScope.Tests.Clustering;
 
 namespace ScanScope.Tests.Evaluation;
 
+[Collection(ConsoleCollection.Name)]
 public sealed class EvaluateCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("scanscope-evaluate-").FullName;

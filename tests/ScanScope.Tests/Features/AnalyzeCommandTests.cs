@@ -4,6 +4,7 @@ using static ScanScope.Tests.Features.TestCaptures;
 
 namespace ScanScope.Tests.Features;
 
+[Collection(ConsoleCollection.Name)]
 public sealed class AnalyzeCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("scanscope-analyze-").FullName;

@@ -2,6 +2,7 @@ using ScanScope.Storage.Packets;
 
 namespace ScanScope.Tests.Storage;
 
+[Collection(ConsoleCollection.Name)]
 public sealed class IngestCommandTests
 {
     [Fact]
