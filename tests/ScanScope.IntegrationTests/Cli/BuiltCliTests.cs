@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using DuckDB.NET.Data;
 
@@ -71,22 +70,7 @@ public sealed class BuiltCliTests : IDisposable
         Assert.Equal(expected.GroupOutcomes.Count, evaluation.GetProperty("group_outcomes").GetArrayLength());
     }
 
-    // Runs ./scanscope (which builds the CLI first when the sources changed); its standard output.
-    private static string Built(params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(RepositoryRoot(), "scanscope")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(10)), $"./scanscope {string.Join(' ', args)}: no exit in 10 minutes");
-        Assert.True(process.ExitCode == 0, $"./scanscope {string.Join(' ', args)} exited {process.ExitCode}: {error.Result}");
-        return output.Result;
-    }
+    private static string Built(params string[] args) => ScanScopeScript.Run(args);
 
     private static void AssertSameFiles(string actual, string expected, params string?[] names)
     {
@@ -123,18 +107,5 @@ public sealed class BuiltCliTests : IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ScanScope.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("repository root");
     }
 }

@@ -166,6 +166,36 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
         Assert.Equal(clusters.Count(c => c >= 0), Count(client, "an_clusters WHERE cluster_id >= 0"));
     }
 
+    [Fact]
+    public void BuiltCli_IngestsAndAnalyzesOnTheCluster_AsTheInProcessAnalysisDoes()
+    {
+        SkipWithoutServer();
+        // Given a small simulated week, analyzed in process
+        var scenario = Path.Combine(_folder, "built-scenario");
+        ScanScope.Simulation.ScenarioSimulator.Run(ScanScope.Simulation.ScenarioProfiles.Get("small", seed: 3), scenario);
+        var capture = Path.Combine(scenario, "capture.pcap");
+        var local = Path.Combine(_folder, "built-local");
+        string[] common = ["--no-report", "--uptime-threshold", "0.5"];
+        Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", capture, "--out", local, .. common]));
+
+        // When the CLI ./scanscope builds (Native AOT where it can: its HTTP client and SQL without
+        // reflection) ingests it into the two shards and analyzes it there
+        string[] connection = ["--clickhouse", cluster.Urls[0].ToString(), "--cluster", ClickHouseClusterFixture.ClusterName, "--table", "built", "--user", ClickHouseClusterFixture.User];
+        Environment.SetEnvironmentVariable(ClickHouseOptions.PasswordVariable, ClickHouseClusterFixture.Password);
+        ScanScope.IntegrationTests.Cli.ScanScopeScript.Run(["ingest", capture, .. connection, "--clickhouse", cluster.Urls[1].ToString(), "--all-tcp"]);
+        var remote = Path.Combine(_folder, "built-remote");
+        ScanScope.IntegrationTests.Cli.ScanScopeScript.Run(["analyze", .. connection, "--out", remote, "--result-prefix", "built_", .. common]);
+
+        // Then the tables are those of the in-process analysis, and the results are in ClickHouse
+        foreach (var file in new[] { "features.csv", "clusters.csv", "telescope_daily.csv", "cluster_summary.csv" })
+        {
+            Assert.Equal(File.ReadAllLines(Path.Combine(local, file)), File.ReadAllLines(Path.Combine(remote, file)));
+        }
+
+        using var client = new ClickHouseClient(cluster.Options(0, "built"));
+        Assert.Equal(File.ReadAllLines(Path.Combine(remote, "clusters.csv")).Length - 1, Count(client, "built_clusters"));
+    }
+
     [Theory]
     [InlineData("capture too")]
     [InlineData("bad prefix")]
