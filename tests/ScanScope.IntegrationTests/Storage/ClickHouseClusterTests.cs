@@ -129,11 +129,8 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
         SkipWithoutServer();
         // Given the small simulated week, in a capture and ingested whole (--all-tcp: the telescope
         // model counts every TCP packet) into the two-shard cluster.
-        var scenario = Path.Combine(_folder, "scenario");
-        ScanScope.Simulation.ScenarioSimulator.Run(ScanScope.Simulation.ScenarioProfiles.Get("small", seed: 1), scenario);
-        var capture = Path.Combine(scenario, "capture.pcap");
-        string[] connection = ["--clickhouse", cluster.Urls[0].ToString(), "--cluster", ClickHouseClusterFixture.ClusterName, "--table", "an", "--user", ClickHouseClusterFixture.User];
-        Environment.SetEnvironmentVariable(ClickHouseOptions.PasswordVariable, ClickHouseClusterFixture.Password);
+        var capture = SmallWeek("scenario", seed: 1);
+        var connection = Connection("an");
         Assert.Equal(0, ScanScope.Cli.Cli.Run(["ingest", capture, .. connection, "--clickhouse", cluster.Urls[1].ToString(), "--all-tcp"]));
         var local = Path.Combine(_folder, "local");
         var remote = Path.Combine(_folder, "remote");
@@ -171,17 +168,14 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
     {
         SkipWithoutServer();
         // Given a small simulated week, analyzed in process
-        var scenario = Path.Combine(_folder, "built-scenario");
-        ScanScope.Simulation.ScenarioSimulator.Run(ScanScope.Simulation.ScenarioProfiles.Get("small", seed: 3), scenario);
-        var capture = Path.Combine(scenario, "capture.pcap");
+        var capture = SmallWeek("built-scenario", seed: 3);
         var local = Path.Combine(_folder, "built-local");
         string[] common = ["--no-report", "--uptime-threshold", "0.5"];
         Assert.Equal(0, ScanScope.Cli.Cli.Run(["analyze", capture, "--out", local, .. common]));
 
         // When the CLI ./scanscope builds (Native AOT where it can: its HTTP client and SQL without
         // reflection) ingests it into the two shards and analyzes it there
-        string[] connection = ["--clickhouse", cluster.Urls[0].ToString(), "--cluster", ClickHouseClusterFixture.ClusterName, "--table", "built", "--user", ClickHouseClusterFixture.User];
-        Environment.SetEnvironmentVariable(ClickHouseOptions.PasswordVariable, ClickHouseClusterFixture.Password);
+        var connection = Connection("built");
         ScanScope.IntegrationTests.Cli.ScanScopeScript.Run(["ingest", capture, .. connection, "--clickhouse", cluster.Urls[1].ToString(), "--all-tcp"]);
         var remote = Path.Combine(_folder, "built-remote");
         ScanScope.IntegrationTests.Cli.ScanScopeScript.Run(["analyze", .. connection, "--out", remote, "--result-prefix", "built_", .. common]);
@@ -194,6 +188,21 @@ public sealed class ClickHouseClusterTests(ClickHouseClusterFixture cluster) : I
 
         using var client = new ClickHouseClient(cluster.Options(0, "built"));
         Assert.Equal(File.ReadAllLines(Path.Combine(remote, "clusters.csv")).Length - 1, Count(client, "built_clusters"));
+    }
+
+    // The small simulated week (a scenario folder under the test's own); its capture.
+    private string SmallWeek(string name, ulong seed)
+    {
+        var scenario = Path.Combine(_folder, name);
+        ScanScope.Simulation.ScenarioSimulator.Run(ScanScope.Simulation.ScenarioProfiles.Get("small", seed: seed), scenario);
+        return Path.Combine(scenario, "capture.pcap");
+    }
+
+    // The CLI's options for the cluster's first server and a packet table; the password in the environment, as users pass it.
+    private string[] Connection(string table)
+    {
+        Environment.SetEnvironmentVariable(ClickHouseOptions.PasswordVariable, ClickHouseClusterFixture.Password);
+        return ["--clickhouse", cluster.Urls[0].ToString(), "--cluster", ClickHouseClusterFixture.ClusterName, "--table", table, "--user", ClickHouseClusterFixture.User];
     }
 
     [Theory]
