@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using ScanScope.Pipeline;
 
 namespace ScanScope.Cli;
 
@@ -9,10 +9,8 @@ namespace ScanScope.Cli;
 /// </summary>
 internal static class JsonText
 {
-    private static readonly JsonSerializerOptions IndentedOptions = new() { WriteIndented = true };
-
-    /// <summary>The document, indented, with <paramref name="newline"/> (default "\n") after it.</summary>
-    public static string Indented(JsonNode document, string newline = "\n") => document.ToJsonString(IndentedOptions) + newline;
+    /// <summary>The document, indented, with a final newline (written as summary.json is: <see cref="AnalysisWriter.IndentedJson"/>).</summary>
+    public static string Indented(JsonNode document) => AnalysisWriter.IndentedJson(w => document.WriteTo(w));
 
     public static JsonArray Array(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode?)v)]);
 

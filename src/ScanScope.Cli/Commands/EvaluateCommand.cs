@@ -145,6 +145,6 @@ internal static class EvaluateCommand
             }),
             ["categories_right"] = categories?.Count(c => c.Right),
         };
-        return JsonText.Indented(document, Environment.NewLine);
+        return JsonText.Indented(document);
     }
 }
